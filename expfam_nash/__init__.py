@@ -1,0 +1,14 @@
+"""expfam-nash: symmetric equilibrium learning of lifted exponential-family encoder/decoder pairs.
+
+    import expfam_nash as en
+    game = en.models.linear_gaussian(eigenvalues=[3.0, 1.0], latent_dim=1, decoder_var=0.5, encoder_var=0.8)
+    eq = en.solve(game, seed=0)
+    print(eq.summary())
+"""
+from . import dynamics, environment, families, game, models
+from .dynamics import EquilibriumResult, Trajectory, solve, stability
+from .game import Game, Params, Player
+
+__version__ = "0.1.0"
+__all__ = ["families", "environment", "game", "dynamics", "models", "Game", "Player", "Params", "solve",
+           "stability", "EquilibriumResult", "Trajectory"]

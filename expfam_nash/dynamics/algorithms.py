@@ -1,0 +1,239 @@
+"""Equilibrium dynamics as pure ``init`` / ``step`` pairs (in the style of optax and blackjax).
+
+``alg.init(params) -> state`` and ``alg.step(state) -> (state, info)``; ``info`` describes the
+iterate the step started from (residual, utilities, parameter norm). ``run`` drives any of
+them, records a :class:`Trajectory`, evaluates the Nash gap at checkpoints, and returns what it
+has if interrupted (Ctrl-C), so a run can be resumed from the returned state.
+
+* ``simultaneous``:  v <- v + lr_t g(v)                          (g = pseudo-gradient)
+* ``alternating``:   theta <- theta + lr_t g_theta(theta, phi);  phi <- phi + lr_t g_phi(theta_new, phi)
+* ``best_response_iteration``: theta <- BR_p(phi); phi <- BR_q(theta_new)   (optionally damped)
+* ``newton``:        v <- v - s J(v)^-1 g(v), s halved until |g| decreases (damped Newton)
+* ``stochastic``:    the paper's algorithm: the decoder learns on x ~ pi(x), z ~ q(z|x); the
+  encoder on z ~ pi(z), x ~ p(x|z); minibatch gradients, nothing differentiated through a sampler.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, replace
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from .._validation import as_rng, check_int, check_positive
+from ..game import Game, Params
+from ..game.sampled import draw, player_samples
+from .trajectory import Trajectory, from_records
+
+Schedule = Callable[[int], float]
+
+
+def constant(lr: float) -> Schedule:
+    lr = check_positive(lr, "lr")
+    return lambda t: lr
+
+
+def inverse_time(lr: float, decay: float = 1000.0) -> Schedule:
+    """lr / (1 + t / decay): Robbins-Monro for the stochastic algorithm."""
+    lr, decay = check_positive(lr, "lr"), check_positive(decay, "decay")
+    return lambda t: lr / (1.0 + t / decay)
+
+
+def _schedule(lr) -> Schedule:
+    return lr if callable(lr) else constant(lr)
+
+
+@dataclass(frozen=True, eq=False)
+class State:
+    params: Params
+    step: int = 0
+    rng: np.random.Generator | None = None
+
+
+class StepInfo(NamedTuple):
+    residual: float
+    utilities: tuple[float, float]
+    norm: float
+    exact_residual: float = float("nan")
+
+
+class Algorithm(NamedTuple):
+    name: str
+    init: Callable[[Params], State]
+    step: Callable[[State], tuple[State, StepInfo]]
+
+
+def _evaluate(game: Game, p: Params):
+    u = game.utilities(p)
+    g = game.gradient(p)
+    return u, g, float(np.linalg.norm(game.flatten(g)))
+
+
+def simultaneous(game: Game, lr=0.5) -> Algorithm:
+    sched = _schedule(lr)
+
+    def step(state: State):
+        u, g, res = _evaluate(game, state.params)
+        eta = sched(state.step)
+        new = Params(state.params.theta + eta * g.theta, state.params.phi + eta * g.phi)
+        return replace(state, params=new, step=state.step + 1), StepInfo(res, u, state.params.norm())
+
+    return Algorithm("simultaneous", lambda p: State(p), step)
+
+
+def alternating(game: Game, lr=0.5) -> Algorithm:
+    sched = _schedule(lr)
+
+    def step(state: State):
+        u, g, res = _evaluate(game, state.params)
+        eta = sched(state.step)
+        theta = state.params.theta + eta * g.theta
+        g2 = game.gradient(Params(theta, state.params.phi))
+        new = Params(theta, state.params.phi + eta * g2.phi)
+        return replace(state, params=new, step=state.step + 1), StepInfo(res, u, state.params.norm())
+
+    return Algorithm("alternating", lambda p: State(p), step)
+
+
+def best_response_iteration(game: Game, damping: float = 1.0) -> Algorithm:
+    if not 0 < damping <= 1:
+        raise ValueError(f"damping: expected a number in (0, 1], got {damping}")
+
+    def step(state: State):
+        p = state.params
+        u, _, res = _evaluate(game, p)
+        br = game.best_response(p, "decoder")
+        theta = (1 - damping) * p.theta + damping * game.unflatten(
+            np.concatenate([br.x, p.phi[game.encoder.mask]])).theta
+        mid = Params(theta, p.phi)
+        br = game.best_response(mid, "encoder")
+        phi = (1 - damping) * p.phi + damping * game.unflatten(
+            np.concatenate([theta[game.decoder.mask], br.x])).phi
+        return replace(state, params=Params(theta, phi), step=state.step + 1), StepInfo(res, u, p.norm())
+
+    return Algorithm("best-response", lambda p: State(p), step)
+
+
+def newton(game: Game, min_step: float = 1.0 / 1024) -> Algorithm:
+    def step(state: State):
+        p = state.params
+        u, g, res = _evaluate(game, p)
+        v, gv = game.flatten(p), game.flatten(g)
+        jac = game.jacobian(p)
+        try:
+            d = np.linalg.solve(jac, -gv)
+        except np.linalg.LinAlgError:
+            d = np.linalg.lstsq(jac, -gv, rcond=None)[0]
+        s = 1.0
+        while s >= min_step:
+            cand = game.unflatten(v + s * d)
+            try:
+                if game.residual(cand) < res:
+                    break
+            except ValueError:       # left the natural domain
+                pass
+            s *= 0.5
+        else:
+            cand = game.unflatten(v + min_step * d)
+            try:
+                game.residual(cand)
+            except ValueError:
+                cand = p
+        return replace(state, params=cand, step=state.step + 1), StepInfo(res, u, p.norm())
+
+    return Algorithm("newton", lambda p: State(p), step)
+
+
+def stochastic(game: Game, lr=None, batch_size: int = 256, seed: int | None = 0,
+               rng: np.random.Generator | None = None, exact_every: int = 0) -> Algorithm:
+    """The symmetric learning algorithm with minibatches of ``batch_size`` draws per player.
+    ``info.residual`` is the norm of the minibatch estimate; every ``exact_every`` steps (if the
+    game has an exact engine) ``info.exact_residual`` holds the exact one."""
+    sched = _schedule(inverse_time(0.5, 1000.0) if lr is None else lr)
+    check_int(batch_size, "batch_size", minimum=1)
+    start_rng = as_rng(seed, rng)
+    dec, enc, a = game.decoder, game.encoder, game.alpha
+
+    def minibatch_gradient(p: Params, r: np.random.Generator):
+        gp, gq, lp, lq = np.zeros(dec.shape), np.zeros(enc.shape), 0.0, 0.0
+        if a < 1:
+            x = game.data.sample(batch_size, rng=r)
+            z = draw(enc, p.phi, enc.lift(x), r)
+            s = player_samples(dec, p.theta, x, dec.lift(z))
+            gp, lp = gp + (1 - a) * s.grad_mean, lp + (1 - a) * s.log_likelihood.mean()
+            z = game.prior.sample(batch_size, rng=r)
+            x = draw(dec, p.theta, dec.lift(z), r)
+            s = player_samples(enc, p.phi, z, enc.lift(x))
+            gq, lq = gq + (1 - a) * s.grad_mean, lq + (1 - a) * s.log_likelihood.mean()
+        if a > 0:
+            x, z = game.labeled.sample(batch_size, rng=r)
+            s = player_samples(dec, p.theta, x, dec.lift(z))
+            gp, lp = gp + a * s.grad_mean, lp + a * s.log_likelihood.mean()
+            s = player_samples(enc, p.phi, z, enc.lift(x))
+            gq, lq = gq + a * s.grad_mean, lq + a * s.log_likelihood.mean()
+        gp = gp - game.rho * p.theta * dec.penalty_mask
+        gq = gq - game.rho * p.phi * enc.penalty_mask
+        lp -= 0.5 * game.rho * float(np.sum((p.theta * dec.penalty_mask) ** 2))
+        lq -= 0.5 * game.rho * float(np.sum((p.phi * enc.penalty_mask) ** 2))
+        return gp, gq, (float(lp), float(lq))
+
+    def step(state: State):
+        p = state.params
+        gp, gq, u = minibatch_gradient(p, state.rng)
+        res = float(np.sqrt(np.sum(gp ** 2) + np.sum(gq ** 2)))
+        exact = float("nan")
+        if exact_every and game.exact and state.step % exact_every == 0:
+            exact = game.residual(p)
+        eta = sched(state.step)
+        new = Params(p.theta + eta * gp, p.phi + eta * gq)
+        if game.engine is not None and not game.engine.in_domain(new.theta, new.phi):
+            raise ValueError("stochastic step left the natural domain (a learned variance block became >= 0): "
+                             "reduce lr")
+        return replace(state, params=new, step=state.step + 1), StepInfo(res, u, p.norm(), exact)
+
+    return Algorithm("stochastic", lambda p: State(p, 0, np.random.default_rng(start_rng.integers(2 ** 63))), step)
+
+
+def run(game: Game, algorithm: Algorithm, params: Params | State, n_steps: int, tol: float = 0.0,
+        gap_every: int = 0, record_every: int = 1, progress: bool = False,
+        callback: Callable[[State, StepInfo], None] | None = None) -> tuple[State, Trajectory]:
+    """Iterate ``algorithm`` for up to ``n_steps`` (stopping early when the residual <= tol).
+
+    ``params`` may be a State returned by an earlier run: the run then resumes where it stopped
+    (step counter, schedule and random stream included). Ctrl-C ends the run cleanly: the
+    returned trajectory is marked ``interrupted`` and the state can be passed back in.
+    """
+    check_int(n_steps, "n_steps", minimum=0)
+    state = params if isinstance(params, State) else algorithm.init(params)
+    records, gaps, interrupted = [], [], False
+    last_print = time.monotonic()
+    start = state.step
+    try:
+        for i in range(n_steps):
+            new_state, info = algorithm.step(state)
+            res = info.exact_residual if np.isfinite(info.exact_residual) else info.residual
+            if (state.step - start) % record_every == 0:
+                records.append((state.step - start, res, *info.utilities, info.norm))
+            if gap_every and game.exact and (state.step - start) % gap_every == 0:
+                gaps.append((state.step - start, game.nash_gap(state.params)))
+            if callback is not None:
+                callback(state, info)
+            if tol and info.residual <= tol:
+                break
+            state = new_state
+            if progress and time.monotonic() - last_print > 1.0:
+                last_print = time.monotonic()
+                print(f"\r{algorithm.name}: step {i + 1}/{n_steps} residual {info.residual:.3e}", end="",
+                      file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        interrupted = True
+    if progress:
+        print(file=sys.stderr)
+    if game.exact and not interrupted:
+        u, _, res = _evaluate(game, state.params)
+        if not records or records[-1][0] != state.step - start:
+            records.append((state.step - start, res, *u, state.params.norm()))
+        if gap_every and (not gaps or gaps[-1][0] != state.step - start):
+            gaps.append((state.step - start, game.nash_gap(state.params)))
+    return state, from_records(algorithm.name, records, gaps, interrupted)

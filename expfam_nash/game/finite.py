@@ -1,0 +1,289 @@
+"""The exact game when X and Z are both finite: sums over all (x, z) pairs, streamed in blocks.
+
+Notation: rows i run over x, columns j over z. With E_Z[j] = theta psi(z_j) (decoder natural
+parameters) and E[i] = phi chi(x_i) (encoder natural parameters):
+
+    decoder term  sum_{i in data, j} m_p(i,j) log p(x_i|z_j),  m_p = (1-alpha) pi(x_i) q(z_j|x_i) + alpha pi(x_i,z_j)
+    encoder term  sum_{i in X, j}    m_q(i,j) log q(z_j|x_i),  m_q = (1-alpha) pi(z_j) p(x_i|z_j) + alpha pi(x_i,z_j)
+
+Both are linear in the pair weights, so everything follows from the column sums
+CW_j = sum_i m_p(i,j) (T(x_i), 1, log h(x_i)) and the row sums RW_i = sum_j m_q(i,j) (S(z_j), 1, log g(z_j)):
+
+    L_p = sum_j CW_j . (E_Z[j], -A(E_Z[j]), 1),     grad_theta L_p = sum_j (CW_j^T - CW_j^1 mu_p(E_Z[j])) psi_j^T
+    L_q = sum_i RW_i . (E[i], -B(E[i]), 1),         grad_phi L_q   = sum_i (RW_i^S - RW_i^1 mu_q(E[i])) chi_i^T
+
+The Jacobian's off-diagonal blocks are score-function covariances (THEORY.md section 2):
+d grad_theta L_p / d phi = (1-alpha) sum_ij pi(x_i) q_ij [(T_i - mu_p,j) (x) psi_j][(S_j - mu_q,i) (x) chi_i]^T, and its mirror.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import MAX_ENUMERATION
+from ..environment import Finite, FiniteJoint
+from ..families import Bernoulli
+from ..families import Categorical
+from ..kernels import finite_game
+from ..kernels.pairs import bernoulli_product_row_sums, pair_sums
+from .players import Player
+
+#: Jacobians are formed for at most this many free parameters
+MAX_JACOBIAN_SIZE = 6000
+#: games with at most this many (x, z) pairs use the fused kernel (one compiled call per evaluation)
+FUSED_MAX_PAIRS = 2 ** 16
+
+
+def _support_index(lift_support_keys: dict, points: np.ndarray, name: str) -> np.ndarray:
+    idx = np.empty(points.shape[0], dtype=np.int64)
+    for r, row in enumerate(points):
+        j = lift_support_keys.get(np.ascontiguousarray(row, dtype=np.float64).tobytes())
+        if j is None:
+            raise ValueError(f"{name}: point {row.tolist()} is outside the family's support")
+        idx[r] = j
+    return idx
+
+
+def _kron_sum(weights: np.ndarray, cov: np.ndarray, feats: np.ndarray) -> np.ndarray:
+    """sum_r w_r kron(cov_r, f_r f_r^T) as an (m k, m k) matrix (row-major flattening of m x k)."""
+    c = np.ascontiguousarray
+    return finite_game.kron_weighted_sum(c(weights, dtype=np.float64), c(cov), c(feats))
+
+
+class FiniteEngine:
+    """Exact utilities, pseudo-gradients, Hessians and Jacobian of a game on finite X and Z."""
+
+    def __init__(self, decoder: Player, encoder: Player, data: Finite, prior: Finite,
+                 labeled: FiniteJoint | None, alpha: float, rho: float, block: int = 256):
+        fx, fz = decoder.family, encoder.family
+        nx, nz = fx.support_size, fz.support_size
+        if float(nx) * float(nz) > MAX_ENUMERATION:
+            raise ValueError(f"latent/data spaces: |X| x |Z| = {nx} x {nz} pairs is too many to enumerate "
+                             f"(limit {MAX_ENUMERATION:.3g}); use the sampled engine (game.estimate)")
+        self.decoder, self.encoder, self.alpha, self.rho, self.block = decoder, encoder, alpha, rho, block
+        X, Z = fx.support(), fz.support()
+        xkeys = {np.ascontiguousarray(r).tobytes(): i for i, r in enumerate(X)}
+        zkeys = {np.ascontiguousarray(r).tobytes(): i for i, r in enumerate(Z)}
+        self.X, self.Z = X, Z
+        self.T_X, self.logh_X, self.chi_X = fx.sufficient_statistics(X), fx.log_base_measure(X), encoder.lift(X)
+        self.S_Z, self.logg_Z, self.psi_Z = fz.sufficient_statistics(Z), fz.log_base_measure(Z), decoder.lift(Z)
+        # data rows (a subset of X)
+        fx.check_support(data.points, "data points")
+        self.data_index = _support_index(xkeys, data.points, "data points")
+        self.pi_D = data.weights
+        self.T_D, self.logh_D, self.chi_D = self.T_X[self.data_index], self.logh_X[self.data_index], self.chi_X[self.data_index]
+        # prior on the full Z support
+        fz.check_support(prior.points, "prior points")
+        self.pi_Z = np.zeros(Z.shape[0])
+        np.add.at(self.pi_Z, _support_index(zkeys, prior.points, "prior points"), prior.weights)
+        with np.errstate(divide="ignore"):
+            self.logpi_Z, self.logpi_D = np.log(self.pi_Z), np.log(self.pi_D)
+        # labelled table: rows = labelled x points, columns = full Z support
+        self.labeled = None
+        if labeled is not None and alpha > 0:
+            li = _support_index(xkeys, fx.check_support(labeled.x_points, "labelled x"), "labelled x")
+            lj = _support_index(zkeys, fz.check_support(labeled.z_points, "labelled z"), "labelled z")
+            table = np.zeros((li.size, Z.shape[0]))
+            table[:, lj] = labeled.table
+            self.labeled = (li, table)
+        self.product_path = isinstance(fx, Bernoulli) and fx.d >= 4
+        self.fused = float(nx) * float(nz) <= FUSED_MAX_PAIRS
+        if self.fused:
+            code = lambda fam: finite_game.BERNOULLI if isinstance(fam, Bernoulli) else finite_game.CATEGORICAL
+            li, table = self.labeled if self.labeled is not None else (np.zeros(0, np.int64), np.zeros((0, Z.shape[0])))
+            c = np.ascontiguousarray
+            self._fused_args = (code(fx), code(fz), c(self.T_X), c(self.logh_X), c(self.chi_X), c(self.S_Z),
+                                c(self.logg_Z), c(self.psi_Z), self.data_index, c(self.pi_D), c(self.pi_Z),
+                                li, c(table), float(alpha), float(rho),
+                                decoder.penalty_mask.astype(np.float64), encoder.penalty_mask.astype(np.float64))
+        self.col_feat_Z = np.ascontiguousarray(np.column_stack([self.S_Z, np.ones(Z.shape[0]), self.logg_Z]))
+        self.row_feat_D = np.ascontiguousarray(np.column_stack([self.T_D, np.ones(self.T_D.shape[0]), self.logh_D]))
+
+    # -- per-side quantities -----------------------------------------------------------
+    def _decoder_natural(self, theta):
+        e = self.decoder.natural(theta, self.psi_Z)
+        return e, self.decoder.family.log_partition(e), self.decoder.family.mean(e)
+
+    def _encoder_natural(self, phi, chi):
+        e = self.encoder.natural(phi, chi)
+        return e, self.encoder.family.log_partition(e), self.encoder.family.mean(e)
+
+    # -- the two weighted sums -----------------------------------------------------------
+    def decoder_column_sums(self, phi) -> np.ndarray:
+        """CW_j = sum_{i in data} pi(x_i) q(z_j|x_i) (T(x_i), 1, log h(x_i))."""
+        e_d, b_d, _ = self._encoder_natural(phi, self.chi_D)
+        _, cw = pair_sums(np.ascontiguousarray(e_d), np.ascontiguousarray(self.S_Z.T), self.logpi_D - b_d,
+                          self.logg_Z, np.zeros((self.S_Z.shape[0], 0)), self.row_feat_D, self.block)
+        return cw
+
+    def encoder_row_sums(self, e_z, a_z) -> np.ndarray:
+        """RW_i = sum_j pi(z_j) p(x_i|z_j) (S(z_j), 1, log g(z_j)) over all x_i in X."""
+        if self.product_path:
+            return bernoulli_product_row_sums(e_z, self.logpi_Z, self.col_feat_Z)
+        rw, _ = pair_sums(self.T_X, np.ascontiguousarray(e_z.T), self.logh_X, self.logpi_Z - a_z,
+                          self.col_feat_Z, np.zeros((self.T_X.shape[0], 0)), self.block)
+        return rw
+
+    def _labeled_sums(self):
+        li, table = self.labeled
+        cw = table.T @ np.column_stack([self.T_X[li], np.ones(li.size), self.logh_X[li]])
+        rw = table @ self.col_feat_Z
+        return li, cw, rw
+
+    @staticmethod
+    def _from_columns(cw, e_z, a_z, mu_z, psi):
+        m = e_z.shape[1]
+        util = np.sum(cw[:, :m] * e_z) - cw[:, m] @ a_z + cw[:, m + 1].sum()
+        grad = (cw[:, :m] - cw[:, m:m + 1] * mu_z).T @ psi
+        return util, grad
+
+    @staticmethod
+    def _from_rows(rw, e, b, mu, chi):
+        n = e.shape[1]
+        util = np.sum(rw[:, :n] * e) - rw[:, n] @ b + rw[:, n + 1].sum()
+        grad = (rw[:, :n] - rw[:, n:n + 1] * mu).T @ chi
+        return util, grad
+
+    def evaluate(self, theta, phi):
+        """(L_p, L_q, grad_theta, grad_phi, column/row weights used by the Hessians); L2 penalty included."""
+        if self.fused:
+            args = self._fused_args
+            return finite_game.evaluate(*args[:2], np.ascontiguousarray(theta), np.ascontiguousarray(phi), *args[2:])
+        a = self.alpha
+        e_z, a_z, mu_z = self._decoder_natural(theta)
+        e_x, b_x, mu_x = self._encoder_natural(phi, self.chi_X)
+        cw = self.decoder_column_sums(phi) * (1 - a) if a < 1 else np.zeros((e_z.shape[0], e_z.shape[1] + 2))
+        rw = self.encoder_row_sums(e_z, a_z) * (1 - a) if a < 1 else np.zeros((e_x.shape[0], e_x.shape[1] + 2))
+        lp, gp = self._from_columns(cw, e_z, a_z, mu_z, self.psi_Z)
+        lq, gq = self._from_rows(rw, e_x, b_x, mu_x, self.chi_X)
+        if self.labeled is not None:
+            li, lcw, lrw = self._labeled_sums()
+            lcw, lrw = a * lcw, a * lrw
+            u, g = self._from_columns(lcw, e_z, a_z, mu_z, self.psi_Z)
+            lp, gp, cw = lp + u, gp + g, cw + lcw
+            u, g = self._from_rows(lrw, e_x[li], b_x[li], mu_x[li], self.chi_X[li])
+            lq, gq = lq + u, gq + g
+            np.add.at(rw, li, lrw)
+        pen_p, pen_q = self.decoder.penalty_mask, self.encoder.penalty_mask
+        lp -= 0.5 * self.rho * float(np.sum((theta * pen_p) ** 2))
+        lq -= 0.5 * self.rho * float(np.sum((phi * pen_q) ** 2))
+        return lp, lq, gp - self.rho * theta * pen_p, gq - self.rho * phi * pen_q, cw, rw
+
+    # -- public engine protocol -------------------------------------------------------------
+    def utilities(self, theta, phi):
+        lp, lq, *_ = self.evaluate(theta, phi)
+        return lp, lq
+
+    def gradient(self, theta, phi):
+        _, _, gp, gq, _, _ = self.evaluate(theta, phi)
+        return gp, gq
+
+    def own_hessians(self, theta, phi, _weights=None):
+        """-sum_j c_j Cov_p(T|z_j) (x) psi_j psi_j^T and the encoder's mirror, on free coordinates."""
+        _, _, _, _, cw, rw = self.evaluate(theta, phi) if _weights is None else (None,) * 4 + _weights
+        return self._hessian("decoder", theta, cw), self._hessian("encoder", phi, rw)
+
+    def _hessian(self, player, par, sums):
+        if player == "decoder":
+            pl, feats = self.decoder, self.psi_Z
+        else:
+            pl, feats = self.encoder, self.chi_X
+        m = pl.shape[0]
+        live = sums[:, m] > 0
+        eta = pl.natural(par, feats[live])
+        h = -_kron_sum(sums[live, m], pl.family.covariance(eta), feats[live])
+        mask = pl.mask.ravel()
+        h = h[np.ix_(mask, mask)] if not mask.all() else h
+        h[np.diag_indices_from(h)] -= self.rho * pl.penalty_mask.ravel()[mask]
+        return h
+
+    def player_objective(self, theta, phi, player: str):
+        """(utility, gradient on free coordinates, Hessian) of one player, from one evaluation."""
+        lp, lq, gp, gq, cw, rw = self.evaluate(theta, phi)
+        if player == "decoder":
+            return lp, gp[self.decoder.mask], self._hessian(player, theta, cw)
+        return lq, gq[self.encoder.mask], self._hessian(player, phi, rw)
+
+    def _cross(self, log_w, t_rows, mu_cols, psi_cols, s_cols, mu_rows, chi_rows):
+        """sum_ij w_ij g_p(i,j) g_q(i,j)^T with g_p = (T_i - mu_p,j) (x) psi_j, g_q = (S_j - mu_q,i) (x) chi_i,
+        and w_ij = exp(log_w(rows)[i, j]); streamed over row blocks. Returns (m k, n l)."""
+        m, k = mu_cols.shape[1], psi_cols.shape[1]
+        n, l = mu_rows.shape[1], chi_rows.shape[1]
+        nz = psi_cols.shape[0]
+        if self.fused:
+            c = np.ascontiguousarray
+            return finite_game.cross_sum(c(np.exp(log_w(slice(None)))), c(t_rows), c(mu_cols), c(psi_cols),
+                                         c(s_cols), c(mu_rows), c(chi_rows))
+        out = np.zeros((m * k, n * l))
+        step = max(1, 2 ** 22 // (nz * (m * k + n * l)))
+        for lo in range(0, t_rows.shape[0], step):
+            sl = slice(lo, lo + step)
+            w = np.exp(log_w(sl))
+            dp = t_rows[sl, None, :] - mu_cols[None, :, :]                           # (B, nz, m)
+            gp = (dp[:, :, :, None] * psi_cols[None, :, None, :]).reshape(-1, m * k)
+            dq = s_cols[None, :, :] - mu_rows[sl, None, :]                           # (B, nz, n)
+            gq = (dq[:, :, :, None] * chi_rows[sl, None, None, :]).reshape(-1, n * l)
+            out += (gp * w.reshape(-1, 1)).T @ gq
+        return out
+
+    def jacobian(self, theta, phi):
+        mp, mq = self.decoder.mask.ravel(), self.encoder.mask.ravel()
+        size = int(mp.sum() + mq.sum())
+        if size > MAX_JACOBIAN_SIZE:
+            raise ValueError(f"params: {size} free parameters is too many for a dense Jacobian (limit {MAX_JACOBIAN_SIZE})")
+        *_, cw, rw = self.evaluate(theta, phi)
+        hp, hq = self.own_hessians(theta, phi, _weights=(cw, rw))
+        scale = 1.0 - self.alpha
+        e_z, a_z, mu_z = self._decoder_natural(theta)
+        e_d, b_d, mu_d = self._encoder_natural(phi, self.chi_D)
+        e_x, _, mu_x = self._encoder_natural(phi, self.chi_X)
+        # decoder's weights pi(x_i) q(z_j|x_i) on data rows; encoder's pi(z_j) p(x_i|z_j) on all rows
+        log_wp = lambda sl: e_d[sl] @ self.S_Z.T + self.logg_Z - (b_d[sl] - self.logpi_D[sl])[:, None]
+        log_wq = lambda sl: self.T_X[sl] @ e_z.T + self.logh_X[sl, None] - a_z + self.logpi_Z
+        j_pq = scale * self._cross(log_wp, self.T_D, mu_z, self.psi_Z, self.S_Z, mu_d, self.chi_D)
+        j_qp = scale * self._cross(log_wq, self.T_X, mu_z, self.psi_Z, self.S_Z, mu_x, self.chi_X).T
+        top = np.hstack([hp, j_pq[np.ix_(mp, mq)]])
+        bottom = np.hstack([j_qp[np.ix_(mq, mp)], hq])
+        return np.vstack([top, bottom])
+
+    def ascent(self, theta, phi, lr: float, n_steps: int, tol: float):
+        """Simultaneous gradient ascent in the fused kernel (small games only); see
+        ``kernels.finite_game.simultaneous_ascent``."""
+        args = self._fused_args
+        return finite_game.simultaneous_ascent(
+            *args[:2], np.ascontiguousarray(theta, dtype=np.float64), np.ascontiguousarray(phi, dtype=np.float64),
+            *args[2:], self.decoder.mask.astype(np.float64), self.encoder.mask.astype(np.float64),
+            float(lr), int(n_steps), float(tol))
+
+    def in_domain(self, theta, phi) -> bool:
+        return bool(np.all(np.isfinite(theta)) and np.all(np.isfinite(phi)))
+
+    def weighted_pairs(self, player: str) -> tuple[np.ndarray, np.ndarray]:
+        """(T(y_r), psi_r) over the pairs with positive weight in the player's utility (the
+        pattern does not depend on the parameters: conditionals have full support)."""
+        rows_t, rows_f = [], []
+        if self.alpha < 1:
+            if player == "decoder":
+                ii, jj = np.meshgrid(self.data_index, np.arange(self.Z.shape[0]), indexing="ij")
+            else:
+                ii, jj = np.meshgrid(np.arange(self.X.shape[0]), np.nonzero(self.pi_Z > 0)[0], indexing="ij")
+            rows_t.append((ii.ravel(), jj.ravel()))
+        if self.labeled is not None:
+            li, table = self.labeled
+            r, c = np.nonzero(table > 0)
+            rows_t.append((li[r], c))
+        i = np.concatenate([p[0] for p in rows_t])
+        j = np.concatenate([p[1] for p in rows_t])
+        if player == "decoder":
+            return self.T_X[i], self.psi_Z[j]
+        return self.S_Z[j], self.chi_X[i]
+
+    # -- tables for invariants -------------------------------------------------------------
+    def decoder_table(self, theta) -> np.ndarray:
+        """p(x_i | z_j) for all x in X, z in Z (|X| x |Z|)."""
+        e_z, a_z, _ = self._decoder_natural(theta)
+        return np.exp(self.T_X @ e_z.T + self.logh_X[:, None] - a_z)
+
+    def encoder_table(self, phi, rows: np.ndarray) -> np.ndarray:
+        """q(z_j | x_i) for the given rows of X."""
+        e, b, _ = self._encoder_natural(phi, self.chi_X[rows])
+        return np.exp(e @ self.S_Z.T + self.logg_Z - b[:, None])

@@ -1,0 +1,46 @@
+"""A player: a lifted exponential family  p(y|u) = h(y) exp(<T(y), theta psi(u)> - A(theta psi(u)))."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..families.base import ExponentialFamily
+from ..families.lifts import Lift
+
+
+@dataclass(frozen=True)
+class Player:
+    """``family`` is the family of the player's own variable y, ``lift`` maps the conditioning
+    variable u to features psi(u). The parameter theta has shape (family.stat_dim, lift.n_features);
+    entries outside ``mask`` are structurally zero."""
+
+    family: ExponentialFamily
+    lift: Lift
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.family.stat_dim, self.lift.n_features)
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.family.natural_mask(self.lift.n_features, self.lift.bias_index)
+
+    @property
+    def penalty_mask(self) -> np.ndarray:
+        """Entries the L2 penalty acts on: free weights of non-constant features."""
+        pm = self.mask.copy()
+        if self.lift.bias_index is not None:
+            pm[:, self.lift.bias_index] = False
+        return pm
+
+    @property
+    def size(self) -> int:
+        return int(self.mask.sum())
+
+    def natural(self, theta: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """eta(u) = theta psi(u) for each row of ``features`` = psi(u)."""
+        return features @ theta.T
+
+    def describe(self) -> str:
+        return f"{self.family.name} given {self.lift.name}"
