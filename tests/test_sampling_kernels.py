@@ -52,7 +52,7 @@ def test_bernoulli_kernel_every_extreme_pair():
     np.testing.assert_array_equal(got[:, EXTREME_ETA == -50.0][EXTREME_U > 1e-20], 0.0)
 
 
-@given(st.integers(0, 2 ** 32 - 1), st.integers(1, 200), st.integers(1, 5))
+@given(st.integers(0, 2 ** 32 - 1), st.integers(1, 200), st.integers(1, 12))
 def test_categorical_kernel_equals_reference(seed, n, m):
     rng = np.random.default_rng(seed)
     eta = random_logits(rng, (n, m))
@@ -72,6 +72,20 @@ def test_categorical_kernel_every_extreme_row():
     np.testing.assert_array_equal(categorical_from_uniform(eta, u), categorical_from_uniform_reference(eta, u))
 
 
+@pytest.mark.parametrize("m", [1, 2, 4, 10])
+def test_categorical_kernel_at_u_near_one(m):
+    # u = the largest double below 1 selects the last class whose CDF value is below it; with
+    # logits differing by ~36 some class has probability ~1e-16, so the answer hinges on
+    # rounding, and kernel and reference must round alike (regression: the kernel compared
+    # u * total with unnormalised sums and disagreed on ~1% of such rows).
+    eta = np.random.default_rng(m).uniform(-50.0, 50.0, (5000, m))
+    u = np.full(eta.shape[0], 1.0 - 2.0 ** -53)
+    np.testing.assert_array_equal(categorical_from_uniform(eta, u), categorical_from_uniform_reference(eta, u))
+    # the case that exposed it: P(class 2) = 2.3e-16 and u lies inside [1 - 2.3e-16, 1)
+    eta1 = np.array([[50.0, 13.98245077]])
+    assert categorical_from_uniform(eta1, u[:1])[0, 0] == categorical_from_uniform_reference(eta1, u[:1])[0, 0] == 2.0
+
+
 def test_kernels_disagree_with_the_references_only_on_rounding_boundaries():
     # u placed exactly on (and one ulp either side of) the reference's probability boundaries:
     # the kernel normalises differently, so it may answer differently there, but only where u
@@ -82,17 +96,20 @@ def test_kernels_disagree_with_the_references_only_on_rounding_boundaries():
     for u in (p, np.nextafter(p, 0), np.nextafter(p, 1)):
         bad = bernoulli_from_uniform(eta, u) != bernoulli_from_uniform_reference(eta, u)
         assert np.all(np.abs(u - p)[bad] <= 4 * np.spacing(p[bad]))
-    full = np.concatenate([np.zeros((eta.shape[0], 1)), eta], axis=1)
-    w = np.exp(full - full.max(1, keepdims=True))
-    cdf = np.cumsum(w / w.sum(1, keepdims=True), axis=1)
-    for c in range(3):
-        for u in (cdf[:, c], np.nextafter(cdf[:, c], 0), np.nextafter(cdf[:, c], 1)):
-            u = np.ascontiguousarray(u)
-            a = categorical_from_uniform(eta, u)[:, 0].astype(int)
-            b = categorical_from_uniform_reference(eta, u)[:, 0].astype(int)
-            bad = np.nonzero(a != b)[0]
-            lo = np.minimum(a, b)[bad]
-            assert np.all(np.abs(u[bad] - cdf[bad, lo]) <= 8 * np.spacing(1.0))
+    for m in (3, 10):   # with 10 logits numpy's pairwise p.sum differs from an in-order sum
+        eta = rng.uniform(-40.0, 40.0, (4000, m))
+        full = np.concatenate([np.zeros((eta.shape[0], 1)), eta], axis=1)
+        w = np.exp(full - full.max(1, keepdims=True))
+        cdf = np.cumsum(w / w.sum(1, keepdims=True), axis=1)
+        for c in range(m):
+            for u in (cdf[:, c], np.nextafter(cdf[:, c], 0), np.nextafter(cdf[:, c], 1),
+                      np.full(eta.shape[0], 1.0 - 2.0 ** -53)):
+                u = np.ascontiguousarray(u)
+                a = categorical_from_uniform(eta, u)[:, 0].astype(int)
+                b = categorical_from_uniform_reference(eta, u)[:, 0].astype(int)
+                bad = np.nonzero(a != b)[0]
+                lo = np.minimum(a, b)[bad]
+                assert np.all(np.abs(u[bad] - cdf[bad, lo]) <= 8 * np.spacing(1.0))
 
 
 @pytest.mark.parametrize("eta", [np.array([[0.3, -1.2, 2.0]]), np.array([[-4.0]])])

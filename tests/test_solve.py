@@ -104,3 +104,31 @@ def test_stability_flags_a_saddle():
     assert game.residual(p) < 1e-14
     st = en.stability(game, p)
     assert not st.stable and st.eigenvalues.real.max() > 0
+
+
+def test_flow_keeps_learned_variances_in_their_domain():
+    from expfam_nash.dynamics.solve import gradient_flow
+
+    game = en.models.linear_gaussian(eigenvalues=[4.0, 2.5, 0.3], latent_dim=2, decoder_var="learned",
+                                     encoder_var="learned")
+    p, traj, lr = gradient_flow(game, game.init(seed=0), 500, 1e-8, lr=50.0)   # far too large a step
+    assert lr < 50.0 and game.engine.in_domain(p.theta, p.phi)
+    assert np.all(np.isfinite(traj.residual))
+    with pytest.raises(en.game.DomainError):
+        bad = p.theta.copy()
+        bad[3:, -1] = 0.1                       # a positive precision entry: variance would be negative
+        game.utilities(en.Params(bad, p.phi))
+
+
+def test_linear_gaussian_from_samples_equals_moments():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((500, 2)) * [2.0, 0.7] + [0.3, -1.0]
+    g_samples = en.models.linear_gaussian(samples=x, latent_dim=1, decoder_var=0.4, encoder_var=0.6)
+    cov = np.cov(x.T, bias=True)
+    lam, rot = np.linalg.eigh(cov)
+    g_moments = en.models.linear_gaussian(eigenvalues=lam, rotation=rot, data_mean=x.mean(0), latent_dim=1,
+                                          decoder_var=0.4, encoder_var=0.6)
+    p = g_samples.init(seed=1)
+    np.testing.assert_allclose(g_samples.utilities(p), g_moments.utilities(p), rtol=1e-12)
+    np.testing.assert_allclose(g_samples.flatten(g_samples.gradient(p)), g_moments.flatten(g_moments.gradient(p)),
+                               rtol=1e-10, atol=1e-12)

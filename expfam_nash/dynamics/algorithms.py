@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from .._validation import as_rng, check_int, check_positive
-from ..game import Game, Params
+from ..game import DomainError, Game, Params
 from ..game.sampled import draw, player_samples
 from .trajectory import Trajectory, from_records
 
@@ -188,7 +188,7 @@ def stochastic(game: Game, lr=None, batch_size: int = 256, seed: int | None = 0,
         eta = sched(state.step)
         new = Params(p.theta + eta * gp, p.phi + eta * gq)
         if game.engine is not None and not game.engine.in_domain(new.theta, new.phi):
-            raise ValueError("stochastic step left the natural domain (a learned variance block became >= 0): "
+            raise DomainError("stochastic step left the natural domain (a learned variance block became >= 0): "
                              "reduce lr")
         return replace(state, params=new, step=state.step + 1), StepInfo(res, u, p.norm(), exact)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_int, check_positive
-from ..game import Game, Params
+from ..game import DomainError, Game, Params
 from . import algorithms as alg
 from .escape import EscapeTest, escape_test
 from .trajectory import Trajectory
@@ -129,7 +129,10 @@ def _flow_chunk(game: Game, params: Params, lr: float, n: int, tol: float):
     if getattr(eng, "fused", False):
         th, ph, res, norm, utils, steps = eng.ascent(params.theta, params.phi, lr, n, tol)
         return Params(th, ph), res, norm, utils, steps
-    state, traj = alg.run(game, alg.simultaneous(game, lr), params, n, tol=tol)
+    try:
+        state, traj = alg.run(game, alg.simultaneous(game, lr), params, n, tol=tol)
+    except DomainError:          # the step left the natural domain: report it like a blow-up
+        return params, np.array([np.nan]), np.array([np.nan]), np.full((1, 2), np.nan), 0
     return state.params, traj.residual, traj.param_norm, traj.utilities, traj.iterations
 
 

@@ -96,6 +96,11 @@ class Implicit(Distribution):
     dim: int
     exact = False
 
+    def __post_init__(self):
+        if not callable(self.sampler):
+            raise ValueError("sampler: expected a callable sampler(n, rng) -> (n, dim) array")
+        object.__setattr__(self, "dim", check_int(self.dim, "dim"))
+
     def sample(self, n, seed=None, rng=None):
         out = as_float_array(self.sampler(int(n), as_rng(seed, rng)), "sampler output")
         out = out[:, None] if out.ndim == 1 else out
@@ -164,6 +169,7 @@ class GaussianJoint:
 
     def __post_init__(self):
         g = Gaussian(self.mean, self.cov)
+        check_int(self.x_dim, "x_dim")
         if not 0 < self.x_dim < g.dim:
             raise ValueError(f"x_dim: expected 0 < x_dim < {g.dim}, got {self.x_dim}")
         object.__setattr__(self, "mean", g.mean)
@@ -182,4 +188,7 @@ class ImplicitJoint:
 
     def sample(self, n, seed=None, rng=None):
         x, z = self.sampler(int(n), as_rng(seed, rng))
-        return as_float_array(x, "labelled x", ndim=2), as_float_array(z, "labelled z", ndim=2)
+        x, z = as_float_array(x, "labelled x", ndim=2), as_float_array(z, "labelled z", ndim=2)
+        if x.shape[0] != n or z.shape[0] != n:
+            raise ValueError(f"labelled sampler: expected {n} rows of x and of z, got {x.shape[0]} and {z.shape[0]}")
+        return x, z

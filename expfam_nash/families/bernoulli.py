@@ -10,7 +10,7 @@ from .._validation import check_int
 from .base import ExponentialFamily
 
 #: a Bernoulli support this large (2^d points) is the most we enumerate
-MAX_BITS_ENUMERABLE = 24
+MAX_BITS_ENUMERABLE = 20
 
 
 def softplus(eta: np.ndarray) -> np.ndarray:

@@ -181,7 +181,7 @@ class Fourier(Lift):
     def __post_init__(self):
         check_int(self.input_dim, "input_dim")
         check_int(self.count, "count")
-        check_positive(self.scale, "scale")
+        object.__setattr__(self, "scale", check_positive(self.scale, "scale"))
         rng = as_rng(self.seed)
         object.__setattr__(self, "_w", rng.standard_normal((self.input_dim, self.count)) / self.scale)
         object.__setattr__(self, "_b", rng.uniform(0.0, 2 * np.pi, self.count))

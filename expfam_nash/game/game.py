@@ -26,6 +26,10 @@ from .sampled import SampledEstimate, estimate
 PLAYERS = ("decoder", "encoder")
 
 
+class DomainError(ValueError):
+    """Parameters outside the natural domain (a learned variance's precision block must be < 0)."""
+
+
 @dataclass(frozen=True)
 class BestResponses:
     """Both players' best responses at a point and the resulting Nash gap."""
@@ -183,7 +187,7 @@ class Game:
         if not (np.all(np.isfinite(params.theta)) and np.all(np.isfinite(params.phi))):
             raise ValueError("params: contains NaN or infinite values")
         if self.engine is not None and not self.engine.in_domain(params.theta, params.phi):
-            raise ValueError("params: outside the natural domain (a learned variance block must be < 0)")
+            raise DomainError("params: outside the natural domain (a learned variance block must be < 0)")
         return params
 
     # -- exact evaluation --------------------------------------------------------------------

@@ -79,9 +79,14 @@ def _bits_float(typingctx, x):
     return sig, codegen
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, fastmath=False)
 def _exp(x):
-    """exp(x) for float64 x, within ~1 ulp of libm, vectorisable; exp(-inf) = 0, exp(nan) = nan."""
+    """exp(x) for float64 x, within ~1 ulp of libm, vectorisable; exp(-inf) = 0, exp(nan) = nan.
+
+    Compiled with fast-math explicitly off (Numba otherwise inherits the caller's flags) and
+    not inlined at the Numba level: under 'reassoc' LLVM would fold (x log2e + SHIFT) - SHIFT
+    to x log2e and destroy the rounding. LLVM still inlines it, keeping these instructions'
+    strict flags, and vectorises the caller's loop."""
     xc = min(max(x, _EXP_MIN), _EXP_MAX)
     t = xc * _LOG2E + _SHIFT                         # round(x / ln 2) sits in the low mantissa bits
     n = t - _SHIFT
@@ -108,7 +113,10 @@ def _exp(x):
     return y
 
 
-@njit(cache=True, parallel=True, fastmath={"reassoc", "contract", "nsz", "arcp"})
+_FM = {"reassoc", "contract", "nsz", "arcp"}   # no 'nnan'/'ninf': offsets of -inf are meaningful
+
+
+@njit(cache=True, parallel=True, fastmath=_FM)
 def pair_sums(a, b, row_offset, col_offset, col_features, row_features, block):
     n_rows, p = a.shape
     n_cols = b.shape[1]
@@ -121,36 +129,88 @@ def pair_sums(a, b, row_offset, col_offset, col_features, row_features, block):
     rw = np.zeros((n_rows, s))
     cw_parts = np.zeros((n_chunks, t, n_cols))
     for ch in prange(n_chunks):
-        w = np.empty(n_cols)
+        w = np.empty((4, n_cols))
         cwp = cw_parts[ch]
         for blk in range(ch * n_blocks // n_chunks, (ch + 1) * n_blocks // n_chunks):
-            for i in range(blk * block, min(n_rows, (blk + 1) * block)):
-                _row_weights(a, b, row_offset[i], col_offset, i, p, n_cols, w)
-                for c in range(s):
-                    acc = 0.0
-                    for j in range(n_cols):
-                        acc += w[j] * cf[c, j]
-                    rw[i, c] = acc
-                for c in range(t):
-                    rc = row_features[i, c]
-                    for j in range(n_cols):
-                        cwp[c, j] += rc * w[j]
+            lo, hi = blk * block, min(n_rows, (blk + 1) * block)
+            i = lo
+            while i + 4 <= hi:
+                _four_rows(a, b, row_offset, col_offset, cf, row_features, i, w, rw, cwp)
+                i += 4
+            while i < hi:
+                _one_row(a, b, row_offset, col_offset, cf, row_features, i, w[0], rw, cwp)
+                i += 1
     cw = np.zeros((t, n_cols))
     for ch in range(n_chunks):
         cw += cw_parts[ch]
     return rw, np.ascontiguousarray(cw.T)
 
 
-@njit(cache=True, inline="always", fastmath={"reassoc", "contract", "nsz", "arcp"})
-def _row_weights(a, b, ro, col_offset, i, p, n_cols, w):
+@njit(cache=True, fastmath=False)
+def _exp_inplace(w):
+    for j in range(w.shape[0]):
+        w[j] = _exp(w[j])
+
+
+@njit(cache=True, inline="always", fastmath=_FM)
+def _four_rows(a, b, row_offset, col_offset, cf, row_features, i, w, rw, cwp):
+    """Rows i..i+3 at once: each load of b, cf and the partial CW serves four rows."""
+    p, n_cols, s, t = a.shape[1], b.shape[1], cf.shape[0], row_features.shape[1]
+    w0, w1, w2, w3 = w[0], w[1], w[2], w[3]
+    o0, o1, o2, o3 = row_offset[i], row_offset[i + 1], row_offset[i + 2], row_offset[i + 3]
+    for j in range(n_cols):
+        co = col_offset[j]
+        w0[j] = o0 + co
+        w1[j] = o1 + co
+        w2[j] = o2 + co
+        w3[j] = o3 + co
+    for q in range(p):
+        a0, a1, a2, a3 = a[i, q], a[i + 1, q], a[i + 2, q], a[i + 3, q]
+        for j in range(n_cols):
+            bq = b[q, j]
+            w0[j] += a0 * bq
+            w1[j] += a1 * bq
+            w2[j] += a2 * bq
+            w3[j] += a3 * bq
+    _exp_inplace(w0)
+    _exp_inplace(w1)
+    _exp_inplace(w2)
+    _exp_inplace(w3)
+    for c in range(s):
+        acc0 = acc1 = acc2 = acc3 = 0.0
+        for j in range(n_cols):
+            f = cf[c, j]
+            acc0 += w0[j] * f
+            acc1 += w1[j] * f
+            acc2 += w2[j] * f
+            acc3 += w3[j] * f
+        rw[i, c], rw[i + 1, c], rw[i + 2, c], rw[i + 3, c] = acc0, acc1, acc2, acc3
+    for c in range(t):
+        r0, r1, r2, r3 = row_features[i, c], row_features[i + 1, c], row_features[i + 2, c], row_features[i + 3, c]
+        for j in range(n_cols):
+            cwp[c, j] += r0 * w0[j] + r1 * w1[j] + r2 * w2[j] + r3 * w3[j]
+
+
+@njit(cache=True, inline="always", fastmath=_FM)
+def _one_row(a, b, row_offset, col_offset, cf, row_features, i, w, rw, cwp):
+    p, n_cols, s, t = a.shape[1], b.shape[1], cf.shape[0], row_features.shape[1]
+    ro = row_offset[i]
     for j in range(n_cols):
         w[j] = ro + col_offset[j]
     for q in range(p):
         aq = a[i, q]
         for j in range(n_cols):
             w[j] += aq * b[q, j]
-    for j in range(n_cols):
-        w[j] = _exp(w[j])
+    _exp_inplace(w)
+    for c in range(s):
+        acc = 0.0
+        for j in range(n_cols):
+            acc += w[j] * cf[c, j]
+        rw[i, c] = acc
+    for c in range(t):
+        rc = row_features[i, c]
+        for j in range(n_cols):
+            cwp[c, j] += rc * w[j]
 
 
 def pair_sums_reference(a, b, row_offset, col_offset, col_features, row_features, block=None):

@@ -19,7 +19,7 @@ def bernoulli_from_uniform(eta, u):
     for i in prange(eta.shape[0]):
         for c in range(eta.shape[1]):
             e = eta[i, c]
-            p = 1.0 / (1.0 + math.exp(-e)) if e >= 0 else math.exp(e) / (1.0 + math.exp(e))
+            p = 1.0 / (1.0 + math.exp(-e))   # exp(-e) = inf for e << 0 gives p = 0 exactly
             out[i, c] = 1.0 if u[i, c] < p else 0.0
     return out
 
@@ -40,12 +40,13 @@ def categorical_from_uniform(eta, u):
         total = math.exp(-top)
         for c in range(m):
             total += math.exp(eta[i, c] - top)
-        target = u[i] * total
-        acc = math.exp(-top)
+        # accumulate normalised probabilities in the reference's order, so that u near 1 and
+        # classes of probability ~1e-16 give the same class as the reference
+        acc = math.exp(-top) / total
         cls = 0
-        while acc < target and cls < m:
+        while acc < u[i] and cls < m:
             cls += 1
-            acc += math.exp(eta[i, cls - 1] - top)
+            acc += math.exp(eta[i, cls - 1] - top) / total
         out[i, 0] = cls
     return out
 
@@ -53,7 +54,8 @@ def categorical_from_uniform(eta, u):
 def categorical_from_uniform_reference(eta, u):
     full = np.concatenate([np.zeros((eta.shape[0], 1)), eta], axis=1)
     p = np.exp(full - full.max(1, keepdims=True))
-    cdf = np.cumsum(p / p.sum(1, keepdims=True), axis=1)
+    total = np.cumsum(p, axis=1)[:, -1:]   # summed in order, as the kernel does (p.sum is pairwise)
+    cdf = np.cumsum(p / total, axis=1)
     return np.minimum((cdf < u[:, None]).sum(1), eta.shape[1])[:, None].astype(np.float64)
 
 
