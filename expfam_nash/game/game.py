@@ -156,9 +156,11 @@ class Game:
             var = np.maximum(np.diag(cov), 1e-3)
             return np.concatenate([mean / var, -0.5 / var])
         if fam.finite and isinstance(target, Finite):
-            t = fam.sufficient_statistics(target.points)
-            mu = np.clip(target.weights @ t, 1e-3, None)
-            mu = mu / max(1.0, mu.sum() + 1e-3) if fam.stat_dim > 1 and fam.dim == 1 else np.clip(mu, 1e-3, 1 - 1e-3)
+            # the target's mean statistics, mixed 1% with the uniform distribution on the support
+            # (= the mean map at eta = 0, as h = 1) so that they lie strictly inside the mean domain
+            # (a constant pixel would sit on its boundary)
+            mu = 0.99 * (target.weights @ fam.sufficient_statistics(target.points)) \
+                + 0.01 * fam.mean(np.zeros((1, fam.stat_dim)))[0]
             return fam.natural(mu[None])[0]
         return np.zeros(fam.stat_dim)
 

@@ -79,11 +79,12 @@ def _bits_float(typingctx, x):
     return sig, codegen
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath={"contract"})
 def _exp(x):
     """exp(x) for float64 x, within ~1 ulp of libm, vectorisable; exp(-inf) = 0, exp(nan) = nan.
 
-    Compiled with fast-math explicitly off (Numba otherwise inherits the caller's flags) and
+    Compiled with fast-math flags set explicitly to "contract" only (Numba otherwise inherits
+    the caller's flags, e.g. "reassoc") and
     not inlined at the Numba level: under 'reassoc' LLVM would fold (x log2e + SHIFT) - SHIFT
     to x log2e and destroy the rounding. LLVM still inlines it, keeping these instructions'
     strict flags, and vectorises the caller's loop."""
@@ -146,7 +147,7 @@ def pair_sums(a, b, row_offset, col_offset, col_features, row_features, block):
     return rw, np.ascontiguousarray(cw.T)
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath={"contract"})
 def _exp_inplace(w):
     for j in range(w.shape[0]):
         w[j] = _exp(w[j])
@@ -223,64 +224,104 @@ def _softplus(x):
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def _half_tables(eta, log_weight, split):
-    """P_high[r, h] = w_r prod_{c < split} p(x_c = bit | eta_rc) and P_low (no weight) over the
-    binary support of each half, as (n_high, n) and (n_low, n) tables."""
-    from ..families.bernoulli import binary_support
+@njit(cache=True, fastmath={"contract"})
+def _bit_products(p1, p0, weight, out):
+    """out[h, r] = weight[r] prod_c (p1[c, r] if bit c of h is 1 else p0[c, r]), h over
+    {0,1}^b in ``binary_support`` order (bit 0 most significant), b = p1.shape[0]. Built by
+    doubling in place: appending bit c maps row h to rows 2h (bit 0) and 2h + 1 (bit 1)."""
+    b, n = p1.shape
+    for r in range(n):
+        out[0, r] = weight[r]
+    size = 1
+    for c in range(b):
+        for h in range(size - 1, -1, -1):           # descending: rows 2h, 2h + 1 > h are already read
+            for r in range(n):
+                v = out[h, r]
+                out[2 * h + 1, r] = v * p1[c, r]
+                out[2 * h, r] = v * p0[c, r]
+        size *= 2
 
-    e_high, e_low = eta[:, :split], eta[:, split:]
-    p_high = np.exp(binary_support(split) @ e_high.T - _softplus(e_high).sum(1) + log_weight)
-    p_low = np.exp(binary_support(eta.shape[1] - split) @ e_low.T - _softplus(e_low).sum(1))
+
+def _half_tables(eta, log_weight, split):
+    """For the rows of ``eta`` (logits of a product of Bernoullis over {0,1}^b) and a split
+    of the b bits into the first ``split`` ("high") and the rest ("low"):
+    P_high[h, r] = w_r prod_{c < split} p(y_c = bit_c(h) | eta_rc) and P_low[l, r] (no weight),
+    as (2^split, rows) and (2^(b - split), rows) tables, so that
+    w_r p(y = (h, l) | eta_r) = P_high[h, r] P_low[l, r]. Products of the bit probabilities
+    (sigmoids): b x rows exponentials, no exponential per table entry."""
+    from scipy.special import expit
+
+    n, bits = eta.shape
+    et = np.ascontiguousarray(eta.T)
+    p1, p0 = expit(et), expit(-et)                                  # (bits, rows) each, both accurate
+    with np.errstate(over="ignore"):
+        w = np.exp(np.asarray(log_weight, dtype=np.float64))
+    p_high = np.empty((2 ** split, n))
+    p_low = np.empty((2 ** (bits - split), n))
+    _bit_products(p1[:split], p0[:split], w, p_high)
+    _bit_products(p1[split:], p0[split:], np.ones(n), p_low)
     return p_high, p_low
+
+
+def _default_split(bits, n_features):
+    """Bits in the "high" half: the product is (2^high x n) @ (n x 2^low s); 2^high ~ 2^low s
+    keeps it close to square (fastest in BLAS, smallest scratch)."""
+    low = int(round((bits - np.log2(max(1, n_features))) / 2))
+    return bits - min(max(low, 0), bits)
+
+
+def _product_sums(eta, log_weight, features, high):
+    """sum_r w_r p(y | eta_r) features[r] for every y in {0,1}^b (binary_support order), as a
+    (2^b, f) array; p a product of Bernoullis with logits eta_r, w_r = exp(log_weight_r).
+    One BLAS product (2^high x r) @ (r x 2^low f) per chunk of r, written straight into the
+    result's row order (no transpose, no scatter: fresh large temporaries cost page faults)."""
+    eta = np.asarray(eta, dtype=np.float64)
+    features = np.ascontiguousarray(features, dtype=np.float64)
+    log_weight = np.asarray(log_weight, dtype=np.float64)
+    n, bits = eta.shape
+    f = features.shape[1]
+    high = _default_split(bits, f) if high is None else int(high)
+    if not 0 <= high <= bits:
+        raise ValueError(f"split: expected 0 <= high bits <= {bits}, got {high}")
+    n_high, n_low = 2 ** high, 2 ** (bits - high)
+    if f == 0 or n == 0:
+        return np.zeros((2 ** bits, f))
+    step = max(1, PRODUCT_SCRATCH // max(1, n_low * f + n_high + n_low))
+    out = None
+    for lo in range(0, n, step):
+        sl = slice(lo, min(n, lo + step))
+        p_high, p_low = _half_tables(eta[sl], log_weight[sl], high)          # (n_high, r), (n_low, r)
+        y = (p_low.T[:, :, None] * features[sl, None, :]).reshape(-1, n_low * f)  # (r, n_low f)
+        if out is None:
+            out = p_high @ y
+        else:
+            out += p_high @ y
+    return out.reshape(n_high * n_low, f)
 
 
 def bernoulli_product_row_sums(eta, log_col_weight, col_features, d_high=None):
     """RW = W @ col_features for W_ij = pi_j p(x_i | eta_j), p a product of Bernoullis, x_i
-    running over all of {0,1}^d in ``binary_support`` order.
+    running over all of {0,1}^d in ``binary_support`` order (pi_j = exp(log_col_weight_j)).
 
-    p factorises over coordinates, so with x = (x_high, x_low) and i = high * 2^d_low + low,
-    W_ij = P_high[high, j] * P_low[low, j]; all of RW is then one matrix product
-    P_low @ Y with Y[j, (high, c)] = P_high[high, j] * col_features[j, c]: 2^d x cols x s
-    multiply-adds at BLAS speed and only O(2^(d/2) x cols) exponentials. Columns are
-    streamed in fixed-size chunks, so scratch memory stays O(2^d x s + PRODUCT_SCRATCH).
+    p factorises over coordinates, so with x = (x_high, x_low) (the first ``d_high`` bits and
+    the rest) and i = high * 2^d_low + low, W_ij = P_high[high, j] P_low[low, j]; all of RW is
+    then one matrix product P_high @ Y with Y[j, (low, c)] = P_low[low, j] col_features[j, c],
+    whose (2^d_high, 2^d_low s) result is RW in row order: 2^d x cols x s multiply-adds at
+    BLAS speed and only (2^d_high + 2^d_low) x cols exponentials. Columns are streamed in
+    chunks (scratch O(PRODUCT_SCRATCH) besides RW).
+    ``d_high`` defaults to the split that makes the product closest to square.
     """
-    eta = np.asarray(eta, dtype=np.float64)
-    col_features = np.asarray(col_features, dtype=np.float64)
-    n_cols, d = eta.shape
-    d_high = d // 2 if d_high is None else d_high
-    d_low = d - d_high
-    s = col_features.shape[1]
-    n_high, n_low = 2 ** d_high, 2 ** d_low
-    rw = np.zeros((n_low, n_high * s))
-    step = max(1, PRODUCT_SCRATCH // max(1, n_high * s + n_high + n_low))
-    for lo in range(0, n_cols, step):
-        sl = slice(lo, min(n_cols, lo + step))
-        p_high, p_low = _half_tables(eta[sl], log_col_weight[sl], d_high)    # (n_high, c), (n_low, c)
-        y = (p_high.T[:, :, None] * col_features[sl, None, :]).reshape(-1, n_high * s)
-        rw += p_low @ y
-    return rw.reshape(n_low, n_high, s).transpose(1, 0, 2).reshape(2 ** d, s)
+    return _product_sums(eta, log_col_weight, col_features, d_high)
 
 
 def bernoulli_product_col_sums(eta, log_row_weight, row_features, k_high=None):
     """CW = W^T @ row_features for W_ij = w_i q(z_j | eta_i), q a product of Bernoullis, z_j
-    running over all of {0,1}^k in ``binary_support`` order, w_i = exp(log_row_weight_i).
+    running over all of {0,1}^k in ``binary_support`` order, w_i = exp(log_row_weight_i)
+    (-inf allowed: weight 0).
 
-    The mirror of :func:`bernoulli_product_row_sums`: with z = (z_high, z_low),
-    CW[(high, low), c] = sum_i Q_low[low, i] (Q_high[high, i] w_i row_features[i, c]), one
-    matrix product of (2^k_low x rows) by (rows x 2^k_high t) per chunk of rows.
+    The mirror of :func:`bernoulli_product_row_sums` (the same factorisation with the roles of
+    rows and columns exchanged): the decoder's data term sum_i pi(x_i) q(z_j|x_i) (T(x_i), 1,
+    log h(x_i)) for a Bernoulli encoder on the full binary latent support, as 2^k x rows x t
+    multiply-adds at BLAS speed with (2^k_high + 2^k_low) x rows exponentials.
     """
-    eta = np.asarray(eta, dtype=np.float64)
-    row_features = np.asarray(row_features, dtype=np.float64)
-    n_rows, k = eta.shape
-    k_high = k // 2 if k_high is None else k_high
-    k_low = k - k_high
-    t = row_features.shape[1]
-    n_high, n_low = 2 ** k_high, 2 ** k_low
-    cw = np.zeros((n_low, n_high * t))
-    step = max(1, PRODUCT_SCRATCH // max(1, n_high * t + n_high + n_low))
-    for lo in range(0, n_rows, step):
-        sl = slice(lo, min(n_rows, lo + step))
-        q_high, q_low = _half_tables(eta[sl], log_row_weight[sl], k_high)   # (n_high, r), (n_low, r)
-        y = (q_high.T[:, :, None] * row_features[sl, None, :]).reshape(-1, n_high * t)
-        cw += q_low @ y
-    return cw.reshape(n_low, n_high, t).transpose(1, 0, 2).reshape(2 ** k, t)
+    return _product_sums(eta, log_row_weight, row_features, k_high)

@@ -1,0 +1,164 @@
+"""Shared helpers for the benchmarks: machine information, timing, fresh-subprocess workers.
+
+Every measurement runs in a fresh ``python -m benchmarks.run --worker TASK`` subprocess, so
+thread settings (which the BLAS libraries and Numba read once, at import) can be chosen per
+measurement and peak memory is that of one process doing one thing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+RESULT_MARK = "@@RESULT "
+
+THREAD_VARS = ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+               "NUMBA_THREADING_LAYER", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")
+
+
+def thread_env(n: int | None) -> dict:
+    """Environment pinning Numba and the BLAS/OpenMP pools to n threads (None: all cores)."""
+    n = os.cpu_count() if n is None else n
+    return {v: str(n) for v in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _cpu_flags() -> list[str]:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return sorted(flags & {"avx", "avx2", "fma", "avx512f", "avx512dq", "sse4_2"})
+    except OSError:
+        pass
+    return []
+
+
+def _mem_total_gb() -> float | None:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemTotal"):
+                    return round(int(line.split()[1]) / 2 ** 20, 1)
+    except OSError:
+        pass
+    return None
+
+
+def machine_info() -> dict:
+    """CPU, cores, memory, library versions and the parent's thread settings."""
+    import numba
+    import numpy
+    import scipy
+
+    blas = {}
+    try:
+        cfg = numpy.show_config(mode="dicts")
+        b = cfg["Build Dependencies"]["blas"]
+        blas = {"numpy_blas": f"{b.get('name')} {b.get('version')}"}
+    except Exception:  # noqa: BLE001 -- informational only
+        pass
+    try:
+        aff = len(os.sched_getaffinity(0))
+    except AttributeError:
+        aff = None
+    return {
+        "cpu_model": cpu_model(),
+        "cpu_flags": _cpu_flags(),
+        "logical_cores": os.cpu_count(),
+        "cores_available": aff,
+        "memory_gb": _mem_total_gb(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "numba": numba.__version__,
+        **blas,
+        "env_threads": {v: os.environ.get(v) for v in THREAD_VARS},
+        "loadavg_at_start": list(os.getloadavg()),
+    }
+
+
+def worker_thread_info() -> dict:
+    """Thread settings as seen inside a worker (call after a parallel kernel has run)."""
+    import numba
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:
+        layer = "not initialised"
+    return {"numba_threads": numba.get_num_threads(), "numba_threading_layer": layer,
+            "env": {v: os.environ.get(v) for v in THREAD_VARS}}
+
+
+def timed(fn, repeat: int, warmup: int = 1, min_time: float = 0.0, max_repeat: int | None = None) -> dict:
+    """Call ``fn`` ``warmup`` times untimed, then ``repeat`` times (more, up to ``max_repeat``,
+    until ``min_time`` seconds have been spent). Wall-clock and process-CPU seconds per call."""
+    for _ in range(warmup):
+        fn()
+    wall, cpu = [], []
+    spent, max_repeat = 0.0, max(repeat, max_repeat or repeat)
+    while len(wall) < repeat or (spent < min_time and len(wall) < max_repeat):
+        c0, t0 = time.process_time(), time.perf_counter()
+        fn()
+        t1, c1 = time.perf_counter(), time.process_time()
+        wall.append(t1 - t0)
+        cpu.append(c1 - c0)
+        spent += t1 - t0
+    return {"median": statistics.median(wall), "min": min(wall), "max": max(wall), "n": len(wall),
+            "cpu_median": statistics.median(cpu)}
+
+
+def run_worker(task: str, args: dict, threads: int | None, timeout: float = 1200.0,
+               extra_env: dict | None = None) -> dict:
+    """Run ``task`` in a fresh interpreter with Numba/BLAS pinned to ``threads`` (None: all cores);
+    every other thread-related variable of this process is cleared, then ``extra_env`` applied."""
+    env = dict(os.environ)
+    for v in THREAD_VARS:
+        env.pop(v, None)
+    env.update(thread_env(threads))
+    env.update(extra_env or {})
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    cmd = [sys.executable, "-m", "benchmarks.run", "--worker", task, "--args", json.dumps(args)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK):])
+    raise RuntimeError(f"worker {task} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+
+
+def emit(result: dict) -> None:
+    print(RESULT_MARK + json.dumps(result), flush=True)
+
+
+def write_result(name: str, payload: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2, default=float) + "\n")
+    return path
+
+
+def table(rows: list[list], header: list[str]) -> str:
+    cells = [[str(c) for c in r] for r in [header] + rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    fmt = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    lines = [fmt(cells[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in cells[1:]]
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""Run the benchmarks: ``python -m benchmarks.run [--quick] [--only NAME]``.
+
+NAME is one of ``exact_gradient``, ``solve_throughput``, ``scaling`` (repeatable). Each
+benchmark prints a table and writes ``benchmarks/results/<name>.json`` (``<name>_quick.json``
+with --quick) holding the machine description, the thread settings of every measurement and
+all raw numbers. Measurements run in fresh subprocesses (``--worker TASK``, internal).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import time
+
+from . import exact_gradient, scaling, solve_throughput
+from ._common import emit, machine_info, run_worker, write_result
+
+BENCHMARKS = {"exact_gradient": exact_gradient, "solve_throughput": solve_throughput, "scaling": scaling}
+TASKS = {"gradient": exact_gradient.task_gradient, "memory": exact_gradient.task_memory,
+         "solve": solve_throughput.task_solve, "profile": solve_throughput.task_profile,
+         "scale_gradient": scaling.task_scale_gradient, "scale_solve": scaling.task_scale_solve}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repeats and smaller sweeps (< 2 minutes)")
+    ap.add_argument("--only", action="append", choices=sorted(BENCHMARKS), metavar="NAME",
+                    help=f"run only this benchmark (one of {', '.join(BENCHMARKS)}; repeatable)")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--args", default="{}", help=argparse.SUPPRESS)
+    ns = ap.parse_args(argv)
+    if ns.worker:
+        emit(TASKS[ns.worker](json.loads(ns.args)))
+        return 0
+    names = ns.only or list(BENCHMARKS)
+    machine = machine_info()
+    print(f"machine: {machine['cpu_model']}, {machine['logical_cores']} logical cores, "
+          f"numpy {machine['numpy']}, numba {machine['numba']}, load average {machine['loadavg_at_start'][0]:.2f}"
+          + ("  (quick)" if ns.quick else ""), flush=True)
+    for name in names:
+        mod = BENCHMARKS[name]
+        t0 = time.perf_counter()
+        res = mod.run(ns.quick, run_worker)
+        elapsed = time.perf_counter() - t0
+        payload = {"benchmark": name, "quick": ns.quick, "timestamp": datetime.datetime.now().isoformat(timespec="seconds"),
+                   "command": "python -m benchmarks.run" + (" --quick" if ns.quick else "") + f" --only {name}",
+                   "wall_seconds": elapsed, "machine": machine, "results": res}
+        path = write_result(name + ("_quick" if ns.quick else ""), payload)
+        print()
+        print(mod.report(res))
+        print(f"  [{elapsed:.0f} s; written to {path.relative_to(path.parents[2])}]", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
