@@ -98,13 +98,16 @@ def machine_info() -> dict:
 
 
 def worker_thread_info() -> dict:
-    """Thread settings as seen inside a worker (call after a parallel kernel has run)."""
+    """Thread settings as seen inside a worker (call after the measurements: it starts Numba's
+    thread pool if no parallel kernel has, to learn its threading layer)."""
     import numba
+    from numba.np.ufunc import parallel
 
     try:
+        parallel._launch_threads()
         layer = numba.threading_layer()
-    except ValueError:
-        layer = "not initialised"
+    except Exception:  # noqa: BLE001 -- informational only
+        layer = "unknown"
     return {"numba_threads": numba.get_num_threads(), "numba_threading_layer": layer,
             "env": {v: os.environ.get(v) for v in THREAD_VARS}}
 
@@ -127,6 +130,21 @@ def timed(fn, repeat: int, warmup: int = 1, min_time: float = 0.0, max_repeat: i
             "cpu_median": statistics.median(cpu)}
 
 
+def _busy_seconds() -> float | None:
+    """Seconds all CPUs spent not idle since boot (/proc/stat), or None."""
+    try:
+        with open("/proc/stat") as fh:
+            f = [int(v) for v in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = f[3] + (f[4] if len(f) > 4 else 0)
+    return (sum(f[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+#: the largest CPU load (in cores) that other processes put on the machine during any worker
+FOREIGN_LOAD: list[float] = []
+
+
 def run_worker(task: str, args: dict, threads: int | None, timeout: float = 1200.0,
                extra_env: dict | None = None) -> dict:
     """Run ``task`` in a fresh interpreter with Numba/BLAS pinned to ``threads`` (None: all cores);
@@ -138,10 +156,22 @@ def run_worker(task: str, args: dict, threads: int | None, timeout: float = 1200
     env.update(extra_env or {})
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     cmd = [sys.executable, "-m", "benchmarks.run", "--worker", task, "--args", json.dumps(args)]
+    import resource
+
+    busy0, t0 = _busy_seconds(), time.perf_counter()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy1, wall = _busy_seconds(), time.perf_counter() - t0
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK):])
+            res = json.loads(line[len(RESULT_MARK):])
+            if busy0 is not None and busy1 is not None:
+                mine = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+                foreign = max(0.0, (busy1 - busy0 - mine) / wall)
+                res["foreign_cpu_cores"] = foreign       # other processes' average CPU use during the worker
+                FOREIGN_LOAD.append(foreign)
+            return res
     raise RuntimeError(f"worker {task} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
 
 
@@ -162,3 +192,11 @@ def table(rows: list[list], header: list[str]) -> str:
     fmt = lambda r: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
     lines = [fmt(cells[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in cells[1:]]
     return "\n".join(lines)
+
+
+def fresh(params):
+    """A new ``Params`` object with the same values: ``Game`` keeps its last evaluation (keyed on the
+    object, which is immutable), so timing repeated calls on one object would time that memo."""
+    from expfam_nash import Params
+
+    return Params(params.theta, params.phi)

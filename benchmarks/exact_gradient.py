@@ -22,7 +22,7 @@ import tracemalloc
 
 import numpy as np
 
-from ._common import emit, timed, worker_thread_info
+from ._common import emit, fresh, timed, worker_thread_info
 
 SPEC = {"d": 16, "k": 10, "n": 4096, "seed": 0}
 
@@ -107,21 +107,6 @@ def matmul_rate(n: int = 3000, repeat: int = 5) -> dict:
             "gflops_median": 2.0 * n ** 3 / t["median"] / 1e9}
 
 
-def _product_col_sums_patch():
-    """The change recommended for game/finite.py (FiniteEngine.decoder_column_sums): for a
-    Bernoulli encoder on its full binary support, use the factorised BLAS path."""
-    from expfam_nash.game.finite import FiniteEngine
-    from expfam_nash.kernels.pairs import bernoulli_product_col_sums
-
-    original = FiniteEngine.decoder_column_sums
-
-    def decoder_column_sums(self, phi):
-        e_d = self.encoder.natural(phi, self.chi_D)
-        return bernoulli_product_col_sums(e_d, self.logpi_D, self.row_feat_D)
-
-    return FiniteEngine, original, decoder_column_sums
-
-
 def _phases(game, params, repeat) -> dict:
     """Per-part times of the blocked engine (engine internals; skipped if they change)."""
     eng = game.engine
@@ -149,22 +134,29 @@ def task_gradient(args: dict) -> dict:
     g_np = numpy_gradient(game, params)
     err = relative_error(g, g_np)
     load0 = os.getloadavg()[0]
-    t = timed(lambda: game.gradient(params), repeat=repeat, warmup=2, min_time=2.0, max_repeat=4 * repeat)
+    t = timed(lambda: game.gradient(fresh(params)), repeat=repeat, warmup=2, min_time=2.0, max_repeat=4 * repeat)
     t_np = timed(lambda: numpy_gradient(game, params), repeat=np_repeat, warmup=1)
     phases = _phases(game, params, max(3, repeat // 3))
-    # the recommended finite.py change, patched into this process only
-    cls, original, patched = _product_col_sums_patch()
-    cls.decoder_column_sums = patched
-    try:
-        g_p = game.gradient(params)
-        err_p = relative_error(g_p, g_np)
-        t_p = timed(lambda: game.gradient(params), repeat=repeat, warmup=2, min_time=2.0, max_repeat=4 * repeat)
-    finally:
-        cls.decoder_column_sums = original
     mm = matmul_rate(args.get("matmul_n", 3000), args.get("matmul_repeat", 5))
     return {"flop_model": fm, "gradient": t, "numpy": t_np, "rel_error_vs_numpy": err,
-            "patched_decoder_column_sums": {"gradient": t_p, "rel_error_vs_numpy": err_p}, "phases": phases,
+            "phases": phases,
             "matmul": mm, "threads": worker_thread_info(), "loadavg": [load0, os.getloadavg()[0]]}
+
+
+def task_interference(args: dict) -> dict:
+    """Gradient time of a mid-size game (default d=12, k=8, N=1024) with pair_sums forced onto
+    Numba's thread pool or kept serial. Documents why ``pairs.PARALLEL_MIN_PAIRS`` exists: after
+    a parallel region the pool's workers spin (libgomp default) and starve the BLAS threads."""
+    import os
+
+    from expfam_nash.kernels import pairs
+
+    pairs.PARALLEL_MIN_PAIRS = int(args["parallel_min_pairs"])
+    game = build(d=args.get("d", 12), k=args.get("k", 8), n=args.get("n", 1024))
+    params = game.init(seed=0)
+    t = timed(lambda: game.gradient(fresh(params)), repeat=args.get("repeat", 30), warmup=3)
+    return {"gradient": t, "parallel_min_pairs": pairs.PARALLEL_MIN_PAIRS, "threads": worker_thread_info(),
+            "loadavg": os.getloadavg()[0]}
 
 
 def _rss_kb(field: str) -> int:
@@ -191,7 +183,7 @@ def task_memory(args: dict) -> dict:
     small.gradient(small.init(seed=0))
     game = build(**SPEC)
     params = game.init(seed=0)
-    fn = (lambda: game.gradient(params)) if which == "engine" else (lambda: numpy_gradient(game, params))
+    fn = (lambda: game.gradient(fresh(params))) if which == "engine" else (lambda: numpy_gradient(game, params))
     if which != "engine":
         numpy_gradient(small, small.init(seed=0))
     gc.collect()
@@ -220,13 +212,23 @@ def run(quick: bool, run_worker) -> dict:
     for label, threads in (("all_cores", None), ("one_thread", 1)):
         r = run_worker("gradient", args, threads)
         fm = r["flop_model"]
-        for key, tt in (("gradient", r["gradient"]), ("patched", r["patched_decoder_column_sums"]["gradient"])):
+        for tt in (r["gradient"],):
             tt["effective_gflops"] = fm["flops"] / tt["median"] / 1e9
             tt["fraction_of_matmul"] = tt["effective_gflops"] / r["matmul"]["gflops_best"]
             tt["ratio_vs_numpy"] = r["numpy"]["median"] / tt["median"]
         r["numpy"]["effective_gflops"] = fm["flops"] / r["numpy"]["median"] / 1e9
         out[label] = r
     out["memory"] = {w: run_worker("memory", {"which": w}, None) for w in ("engine", "numpy")}
+    inter = {}
+    for label, pmp, extra in (("serial pair_sums (default)", 2 ** 62, {}),
+                              ("parallel pair_sums", 0, {}),
+                              ("parallel pair_sums, OMP_WAIT_POLICY=passive", 0, {"OMP_WAIT_POLICY": "passive"}),
+                              ("parallel pair_sums, OPENBLAS_THREAD_TIMEOUT=4", 0, {"OPENBLAS_THREAD_TIMEOUT": "4"})):
+        r = run_worker("interference", {"parallel_min_pairs": pmp, "repeat": 15 if quick else 40}, None, extra_env=extra)
+        inter[label] = {"median": r["gradient"]["median"], "min": r["gradient"]["min"], "env": extra,
+                        "loadavg": r["loadavg"]}
+    out["thread_interference"] = {"game": "models.bernoulli(data='random:12:0:1024', latent_dim=8), all cores",
+                                  "configurations": inter}
     return out
 
 
@@ -237,9 +239,7 @@ def report(res: dict) -> str:
     for label in ("all_cores", "one_thread"):
         r = res[label]
         thr = r["threads"]["numba_threads"]
-        for name, tt, err in (("game.gradient", r["gradient"], r["rel_error_vs_numpy"]),
-                              ("  + recommended finite.py change", r["patched_decoder_column_sums"]["gradient"],
-                               r["patched_decoder_column_sums"]["rel_error_vs_numpy"])):
+        for name, tt, err in (("game.gradient", r["gradient"], r["rel_error_vs_numpy"]),):
             rows.append([f"{label} ({thr} thr) {name}", f"{tt['median'] * 1e3:.1f}", f"{tt['min'] * 1e3:.1f}",
                          f"{tt['effective_gflops']:.1f}", f"{r['matmul']['gflops_best']:.1f}",
                          f"{100 * tt['fraction_of_matmul']:.0f}%", f"{tt['ratio_vs_numpy']:.1f}x", f"{err:.1e}"])
@@ -256,6 +256,10 @@ def report(res: dict) -> str:
              "NumPy-traced peak %.1f MB); NumPy reference evaluation %.1f MB"
              % (mem["engine"]["method"], mem["engine"]["evaluation_mb"], mem["engine"]["rss_before_mb"],
                 mem["engine"]["peak_rss_mb"], mem["engine"]["tracemalloc_peak_mb"], mem["numpy"]["evaluation_mb"])]
+    ti = res.get("thread_interference")
+    if ti:
+        lines.append(f"  thread interference, {ti['game']}: " + "; ".join(
+            f"{k} {v['median'] * 1e3:.2f} ms" for k, v in ti["configurations"].items()))
     ph = res["all_cores"].get("phases", {})
     if ph and "error" not in ph:
         lines.append("  parts (all cores, median): " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in ph.items()))

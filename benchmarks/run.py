@@ -14,10 +14,11 @@ import sys
 import time
 
 from . import exact_gradient, scaling, solve_throughput
-from ._common import emit, machine_info, run_worker, write_result
+from ._common import FOREIGN_LOAD, emit, machine_info, run_worker, write_result
 
 BENCHMARKS = {"exact_gradient": exact_gradient, "solve_throughput": solve_throughput, "scaling": scaling}
 TASKS = {"gradient": exact_gradient.task_gradient, "memory": exact_gradient.task_memory,
+         "interference": exact_gradient.task_interference,
          "solve": solve_throughput.task_solve, "profile": solve_throughput.task_profile,
          "scale_gradient": scaling.task_scale_gradient, "scale_solve": scaling.task_scale_solve}
 
@@ -41,15 +42,19 @@ def main(argv=None) -> int:
     for name in names:
         mod = BENCHMARKS[name]
         t0 = time.perf_counter()
+        FOREIGN_LOAD.clear()
         res = mod.run(ns.quick, run_worker)
         elapsed = time.perf_counter() - t0
+        foreign = max(FOREIGN_LOAD, default=float("nan"))
         payload = {"benchmark": name, "quick": ns.quick, "timestamp": datetime.datetime.now().isoformat(timespec="seconds"),
                    "command": "python -m benchmarks.run" + (" --quick" if ns.quick else "") + f" --only {name}",
-                   "wall_seconds": elapsed, "machine": machine, "results": res}
+                   "wall_seconds": elapsed, "max_foreign_cpu_cores": foreign, "machine": machine, "results": res}
         path = write_result(name + ("_quick" if ns.quick else ""), payload)
         print()
         print(mod.report(res))
-        print(f"  [{elapsed:.0f} s; written to {path.relative_to(path.parents[2])}]", flush=True)
+        print(f"  [{elapsed:.0f} s; other processes used up to {foreign:.2f} cores during a measurement"
+              + (" -- timings are disturbed" if foreign > 0.25 else "")
+              + f"; written to {path.relative_to(path.parents[2])}]", flush=True)
     return 0
 
 

@@ -8,7 +8,8 @@ Solve (one thread), ``models.bernoulli(data="random:d:0", latent_dim=k, l2=0.1)`
   vs d  d = 4..8 with k = 3;  vs k  k = 2..5 with d = 6.
 Exponents are least-squares slopes of log(time) against log(|X| |Z|) (d and k sweeps, blocked
 engine only: games with |X| |Z| <= 2^16 take the fused kernel, a different code path) and
-against log(N). They describe this range of sizes, not an asymptote.
+against log(N). They describe this range of sizes, not an asymptote. The N sweep is also fitted
+by time = a + b N (the decoder term is linear in N on top of the fixed encoder term).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import time
 
 import numpy as np
 
-from ._common import timed, worker_thread_info
+from ._common import fresh, timed, worker_thread_info
 
 
 def _grad_point(d, k, n, quick):
@@ -25,7 +26,7 @@ def _grad_point(d, k, n, quick):
 
     game = models.bernoulli(data=f"random:{d}:0:{n}", latent_dim=k)
     params = game.init(seed=0)
-    t = timed(lambda: game.gradient(params), repeat=3 if quick else 5, warmup=2, min_time=0.3 if quick else 1.0,
+    t = timed(lambda: game.gradient(fresh(params)), repeat=3 if quick else 5, warmup=2, min_time=0.3 if quick else 1.0,
               max_repeat=50)
     return {"d": d, "k": k, "N": n, "pairs": 2 ** (d + k), "path": "fused" if getattr(game.engine, "fused", False)
             else "blocked", "median_s": t["median"], "min_s": t["min"], "n": t["n"]}
@@ -100,7 +101,12 @@ def run(quick: bool, run_worker) -> dict:
         "solve_vs_pairs_d_sweep": _slope([p["pairs"] for p in s["vs_d"]], [p["median_s"] for p in s["vs_d"]]),
         "solve_vs_pairs_k_sweep": _slope([p["pairs"] for p in s["vs_k"]], [p["median_s"] for p in s["vs_k"]]),
     }
-    return {"gradient": g, "solve": s, "exponents": fits}
+    n_vals = np.array([p["N"] for p in g["vs_N"]], float)
+    t_vals = np.array([p["median_s"] for p in g["vs_N"]])
+    slope, intercept = np.polyfit(n_vals, t_vals, 1)
+    affine = {"intercept_ms": 1e3 * float(intercept), "per_data_point_us": 1e6 * float(slope),
+              "per_pair_ns": 1e9 * float(slope) / 2 ** 8}
+    return {"gradient": g, "solve": s, "exponents": fits, "gradient_vs_N_affine": affine}
 
 
 def report(res: dict) -> str:
@@ -119,4 +125,8 @@ def report(res: dict) -> str:
     lines = ["scaling (gradient: all cores; solve: 1 thread; times are medians)",
              table(rows, ["sweep", "d", "k", "N", "|X||Z|", "path", "ms"]),
              "  log-log slopes: " + ", ".join(f"{k} {v:.2f}" for k, v in f.items())]
+    a = res.get("gradient_vs_N_affine")
+    if a:
+        lines.append(f"  vs N (d=14, k=8) is affine: {a['intercept_ms']:.2f} ms + {a['per_data_point_us']:.2f} us per data point "
+                     f"({a['per_pair_ns']:.1f} ns per (x, z) pair of the decoder term)")
     return "\n".join(lines)

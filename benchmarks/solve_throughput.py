@@ -58,6 +58,12 @@ def task_solve(args: dict) -> dict:
             "threads": worker_thread_info(), "loadavg": [load0, os.getloadavg()[0]]}
 
 
+def _short(path: str) -> str:
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1]
+    return os.path.relpath(path) if path.startswith("/") else path
+
+
 def task_profile(args: dict) -> dict:
     game = build()
     _solve_many(game, range(10_000, 10_005))
@@ -70,8 +76,7 @@ def task_profile(args: dict) -> dict:
     total = st.total_tt
     rows = []
     for (fn, line, name), (cc, nc, tt, ct, _) in st.stats.items():
-        rows.append({"function": f"{os.path.relpath(fn) if fn.startswith('/') else fn}:{line}({name})",
-                     "ncalls": nc, "tottime": tt, "cumtime": ct})
+        rows.append({"function": f"{_short(fn)}:{line}({name})", "ncalls": nc, "tottime": tt, "cumtime": ct})
     top_tot = sorted(rows, key=lambda r: -r["tottime"])[: args.get("top", 20)]
     top_cum = sorted(rows, key=lambda r: -r["cumtime"])[: args.get("top", 20)]
     buf = io.StringIO()

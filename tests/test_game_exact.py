@@ -166,3 +166,17 @@ def test_nash_gap_is_zero_exactly_at_equilibrium_and_positive_elsewhere():
     assert eq.converged
     assert eq.nash_gap <= 1e-12
     assert game.nash_gap(game.init(seed=1)) > 1e-4
+
+
+@given(finite_games(max_x=4, max_z=3))
+def test_fused_hessians_match_covariance_formula(case):
+    game, params = case
+    eng = game.engine
+    fused = eng.own_hessians(params.theta, params.phi)
+    eng.fused = False
+    try:
+        generic = eng.own_hessians(params.theta, params.phi)
+    finally:
+        eng.fused = True
+    for a, b in zip(fused, generic):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

@@ -42,9 +42,13 @@ def _pair_inputs(seed, n_rows, n_cols, p, s, t, dead_cols=0, dead_rows=0):
     return a, b, row_offset, col_offset, col_features, row_features
 
 
-def _check_pair_sums(args, block):
+KERNELS = {"serial": pairs._pair_sums_serial, "parallel": pairs._pair_sums_parallel, "public": pair_sums}
+variants = pytest.mark.parametrize("variant", sorted(KERNELS))
+
+
+def _check_pair_sums(args, block, variant="public"):
     a, b, ro, co, cf, rf = args
-    rw, cw = pair_sums(a, b, ro, co, cf, rf, block)
+    rw, cw = KERNELS[variant](a, b, ro, co, cf, rf, block)
     rw_ref, cw_ref = pair_sums_reference(a, b, ro, co, cf, rf)
     rw_abs, cw_abs = pair_sums_reference(a, b, ro, co, np.abs(cf), np.abs(rf))
     _close(rw, rw_ref, rw_abs)
@@ -55,25 +59,28 @@ def _check_pair_sums(args, block):
 shapes = st.tuples(st.integers(1, 70), st.integers(1, 40), st.integers(0, 5), st.integers(0, 4), st.integers(0, 4))
 
 
+@variants
 @given(seed=st.integers(0, 2 ** 32 - 1), shape=shapes, block=st.integers(1, 80))
-def test_pair_sums_matches_reference(seed, shape, block):
+def test_pair_sums_matches_reference(variant, seed, shape, block):
     """Any block size, including ones that do not divide the row count or exceed it."""
-    _check_pair_sums(_pair_inputs(seed, *shape), block)
+    _check_pair_sums(_pair_inputs(seed, *shape), block, variant)
 
 
+@variants
 @given(seed=st.integers(0, 2 ** 32 - 1), n_cols=st.integers(1, 50), p=st.integers(0, 4), block=st.integers(1, 5))
-def test_pair_sums_single_row(seed, n_cols, p, block):
-    _check_pair_sums(_pair_inputs(seed, 1, n_cols, p, 3, 2), block)
+def test_pair_sums_single_row(variant, seed, n_cols, p, block):
+    _check_pair_sums(_pair_inputs(seed, 1, n_cols, p, 3, 2), block, variant)
 
 
+@variants
 @given(seed=st.integers(0, 2 ** 32 - 1), shape=shapes, block=st.integers(1, 40), data=st.data())
-def test_pair_sums_zero_weight_columns_and_rows(seed, shape, block, data):
+def test_pair_sums_zero_weight_columns_and_rows(variant, seed, shape, block, data):
     """Log weight -inf: the column (row) contributes exactly nothing and gets exactly 0."""
     n_rows, n_cols = shape[0], shape[1]
     dead_c = data.draw(st.integers(1, n_cols), label="dead columns")
     dead_r = data.draw(st.integers(0, n_rows), label="dead rows")
     args = _pair_inputs(seed, *shape, dead_cols=dead_c, dead_rows=dead_r)
-    rw, cw = _check_pair_sums(args, block)
+    rw, cw = _check_pair_sums(args, block, variant)
     _, _, ro, co, cf, rf = args
     assert np.all(cw[np.isneginf(co)] == 0.0)
     assert np.all(rw[np.isneginf(ro)] == 0.0)
@@ -101,12 +108,30 @@ def test_pair_sums_large_exponents_underflow_to_zero_not_nan():
 
 @given(seed=st.integers(0, 2 ** 32 - 1), shape=shapes, block=st.integers(1, 30))
 def test_pair_sums_deterministic(seed, shape, block):
-    """Bit-for-bit the same on repeated calls."""
+    """Bit-for-bit the same on repeated calls, and the same from the serial and the parallel
+    variant (same chunks, same reduction order)."""
     args = _pair_inputs(seed, *shape)
     first = pair_sums(*args, block)
-    for _ in range(2):
-        again = pair_sums(*args, block)
+    for fn in (pair_sums, pair_sums, pairs._pair_sums_parallel, pairs._pair_sums_serial):
+        again = fn(*args, block)
         assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1])
+
+
+def test_pair_sums_public_entry_takes_the_parallel_path_for_large_inputs(monkeypatch):
+    args = _pair_inputs(8, 300, 20, 3, 2, 2)
+    serial = pair_sums(*args, 16)
+    monkeypatch.setattr(pairs, "PARALLEL_MIN_PAIRS", 1)
+    calls = []
+    monkeypatch.setattr(pairs, "_pair_sums_parallel", lambda *a: calls.append(1) or KERNELS["parallel"](*a))
+    parallel = pair_sums(*args, 16)
+    assert calls and all(np.array_equal(x, y) for x, y in zip(serial, parallel))
+
+
+def test_pair_sums_accepts_non_contiguous_inputs():
+    a, b, ro, co, cf, rf = _pair_inputs(9, 30, 12, 3, 2, 2)
+    got = pair_sums(np.asfortranarray(a), b.T.copy().T, ro, co, cf[::1], np.asfortranarray(rf), 7)
+    ref = pair_sums(a, b, ro, co, cf, rf, 7)
+    assert all(np.array_equal(x, y) for x, y in zip(got, ref))
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs at least 2 Numba threads")
@@ -118,7 +143,7 @@ def test_pair_sums_independent_of_thread_count():
         results = []
         for n in sorted({1, 2, numba.config.NUMBA_NUM_THREADS}):
             numba.set_num_threads(n)
-            results.append(pair_sums(*args, 7))
+            results.append(pairs._pair_sums_parallel(*args, 7))
     finally:
         numba.set_num_threads(before)
     for rw, cw in results[1:]:

@@ -65,8 +65,7 @@ class Algorithm(NamedTuple):
 
 
 def _evaluate(game: Game, p: Params):
-    u = game.utilities(p)
-    g = game.gradient(p)
+    u, g = game.evaluate(p)
     return u, g, float(np.linalg.norm(game.flatten(g)))
 
 
@@ -115,10 +114,14 @@ def best_response_iteration(game: Game, damping: float = 1.0) -> Algorithm:
     return Algorithm("best-response", lambda p: State(p), step)
 
 
-def newton(game: Game, min_step: float = 1.0 / 1024) -> Algorithm:
+def newton(game: Game, min_step: float = 1.0 / 1024, tol: float = 0.0) -> Algorithm:
+    """Damped Newton; at a point whose residual is already <= ``tol`` the step is the identity
+    (no Jacobian is formed)."""
     def step(state: State):
         p = state.params
         u, g, res = _evaluate(game, p)
+        if res <= tol:
+            return replace(state, step=state.step + 1), StepInfo(res, u, p.norm())
         v, gv = game.flatten(p), game.flatten(g)
         jac = game.jacobian(p)
         try:

@@ -183,7 +183,7 @@ def _natural_extent(game: Game, params: Params) -> float:
 
 
 def _newton_polish(game: Game, params: Params, tol: float, max_iter: int = 60):
-    state, traj = alg.run(game, alg.newton(game), params, max_iter, tol=tol)
+    state, traj = alg.run(game, alg.newton(game, tol=tol), params, max_iter, tol=tol)
     return state.params, traj
 
 
@@ -210,7 +210,7 @@ def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params |
         algo = {"simultaneous": lambda: alg.simultaneous(game, 0.5 if lr is None else lr),
                 "alternating": lambda: alg.alternating(game, 0.5 if lr is None else lr),
                 "best-response": lambda: alg.best_response_iteration(game),
-                "newton": lambda: alg.newton(game)}[method]()
+                "newton": lambda: alg.newton(game, tol=tol)}[method]()
         state, traj = alg.run(game, algo, params, max_steps, tol=tol, progress=progress)
         params, reason = state.params, f"{method} iteration"
     if escape is None:

@@ -24,13 +24,14 @@ from ..environment import Finite, FiniteJoint
 from ..families import Bernoulli
 from ..families import Categorical
 from ..kernels import finite_game
-from ..kernels.pairs import bernoulli_product_row_sums, pair_sums
+from ..kernels.pairs import bernoulli_product_col_sums, bernoulli_product_row_sums, pair_sums
 from .players import Player
 
 #: Jacobians are formed for at most this many free parameters
 MAX_JACOBIAN_SIZE = 6000
-#: games with at most this many (x, z) pairs use the fused kernel (one compiled call per evaluation)
-FUSED_MAX_PAIRS = 2 ** 16
+#: games with at most this many (x, z) pairs use the fused kernel (one compiled call per evaluation,
+#: and the gradient flow runs inside it); above, the blocked kernels are faster (benchmarks/README.md)
+FUSED_MAX_PAIRS = 2 ** 12
 
 
 def _support_index(lift_support_keys: dict, points: np.ndarray, name: str) -> np.ndarray:
@@ -86,6 +87,8 @@ class FiniteEngine:
             table[:, lj] = labeled.table
             self.labeled = (li, table)
         self.product_path = isinstance(fx, Bernoulli) and fx.d >= 4
+        self._penalty_diag = {name: rho * pl.penalty_mask.ravel()[pl.mask.ravel()]
+                              for name, pl in (("decoder", decoder), ("encoder", encoder))}
         self.fused = float(nx) * float(nz) <= FUSED_MAX_PAIRS
         if self.fused:
             code = lambda fam: finite_game.BERNOULLI if isinstance(fam, Bernoulli) else finite_game.CATEGORICAL
@@ -110,6 +113,8 @@ class FiniteEngine:
     # -- the two weighted sums -----------------------------------------------------------
     def decoder_column_sums(self, phi) -> np.ndarray:
         """CW_j = sum_{i in data} pi(x_i) q(z_j|x_i) (T(x_i), 1, log h(x_i))."""
+        if isinstance(self.encoder.family, Bernoulli):
+            return bernoulli_product_col_sums(self.encoder.natural(phi, self.chi_D), self.logpi_D, self.row_feat_D)
         e_d, b_d, _ = self._encoder_natural(phi, self.chi_D)
         _, cw = pair_sums(np.ascontiguousarray(e_d), np.ascontiguousarray(self.S_Z.T), self.logpi_D - b_d,
                           self.logg_Z, np.zeros((self.S_Z.shape[0], 0)), self.row_feat_D, self.block)
@@ -188,12 +193,18 @@ class FiniteEngine:
         else:
             pl, feats = self.encoder, self.chi_X
         m = pl.shape[0]
-        live = sums[:, m] > 0
-        eta = pl.natural(par, feats[live])
-        h = -_kron_sum(sums[live, m], pl.family.covariance(eta), feats[live])
+        if self.fused:
+            code = self._fused_args[0 if player == "decoder" else 1]
+            h = finite_game.own_hessian(code, feats, np.ascontiguousarray(par), np.ascontiguousarray(sums[:, m]))
+        else:
+            live = sums[:, m] > 0
+            eta = pl.natural(par, feats[live])
+            h = -_kron_sum(sums[live, m], pl.family.covariance(eta), feats[live])
         mask = pl.mask.ravel()
         h = h[np.ix_(mask, mask)] if not mask.all() else h
-        h[np.diag_indices_from(h)] -= self.rho * pl.penalty_mask.ravel()[mask]
+        if self.rho > 0:
+            pen = self._penalty_diag[player]
+            h.flat[:: h.shape[0] + 1] -= pen
         return h
 
     def player_objective(self, theta, phi, player: str):
@@ -255,7 +266,8 @@ class FiniteEngine:
             float(lr), int(n_steps), float(tol))
 
     def in_domain(self, theta, phi) -> bool:
-        return bool(np.all(np.isfinite(theta)) and np.all(np.isfinite(phi)))
+        """Every finite parameter is in the domain of a finite family (callers check finiteness)."""
+        return True
 
     def weighted_pairs(self, player: str) -> tuple[np.ndarray, np.ndarray]:
         """(T(y_r), psi_r) over the pairs with positive weight in the player's utility (the

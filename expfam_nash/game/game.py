@@ -181,29 +181,44 @@ class Game:
         return Params(*self.layout.unflatten(as_float_array(vec, "vec", ndim=1)))
 
     def _check(self, params: Params) -> Params:
+        if params is self.__dict__.get("_checked"):      # Params are immutable: checked once is enough
+            return params
         if not isinstance(params, Params):
             raise ValueError(f"params: expected expfam_nash.Params, got {type(params).__name__}")
         if params.theta.shape != self.decoder.shape or params.phi.shape != self.encoder.shape:
             raise ValueError(f"params: expected theta {self.decoder.shape} and phi {self.encoder.shape}, "
                              f"got {params.theta.shape} and {params.phi.shape}")
-        if not (np.all(np.isfinite(params.theta)) and np.all(np.isfinite(params.phi))):
+        if not (np.isfinite(params.theta).all() and np.isfinite(params.phi).all()):
             raise ValueError("params: contains NaN or infinite values")
         if self.engine is not None and not self.engine.in_domain(params.theta, params.phi):
             raise DomainError("params: outside the natural domain (a learned variance block must be < 0)")
+        self.__dict__["_checked"] = params
         return params
 
     # -- exact evaluation --------------------------------------------------------------------
+    def evaluate(self, params: Params) -> tuple[tuple[float, float], Params]:
+        """((L_p, L_q), pseudo-gradient) in one pass of the engine. The last result is kept:
+        ``Params`` are immutable, so asking again about the same object costs nothing."""
+        memo = self.__dict__.get("_memo")
+        if memo is not None and memo[0] is params:
+            return memo[1]
+        p = self._check(params)
+        eng = self._need_engine()
+        if hasattr(eng, "evaluate"):
+            lp, lq, gp, gq, *_ = eng.evaluate(p.theta, p.phi)
+        else:
+            (lp, lq), (gp, gq) = eng.utilities(p.theta, p.phi), eng.gradient(p.theta, p.phi)
+        out = ((float(lp), float(lq)), Params(gp * self.decoder.mask, gq * self.encoder.mask))
+        self.__dict__["_memo"] = (params, out)
+        return out
+
     def utilities(self, params: Params) -> tuple[float, float]:
         """(L_p, L_q) at params."""
-        p = self._check(params)
-        lp, lq = self._need_engine().utilities(p.theta, p.phi)
-        return float(lp), float(lq)
+        return self.evaluate(params)[0]
 
     def gradient(self, params: Params) -> Params:
         """Pseudo-gradient (d L_p / d theta, d L_q / d phi), full-shaped, zero off-mask."""
-        p = self._check(params)
-        gp, gq = self._need_engine().gradient(p.theta, p.phi)
-        return Params(gp * self.decoder.mask, gq * self.encoder.mask)
+        return self.evaluate(params)[1]
 
     def flat_gradient(self, vec: np.ndarray) -> np.ndarray:
         g = self.gradient(self.unflatten(vec))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -22,16 +23,19 @@ class Player:
     def shape(self) -> tuple[int, int]:
         return (self.family.stat_dim, self.lift.n_features)
 
-    @property
+    @cached_property
     def mask(self) -> np.ndarray:
-        return self.family.natural_mask(self.lift.n_features, self.lift.bias_index)
+        mask = self.family.natural_mask(self.lift.n_features, self.lift.bias_index)
+        mask.setflags(write=False)
+        return mask
 
-    @property
+    @cached_property
     def penalty_mask(self) -> np.ndarray:
         """Entries the L2 penalty acts on: free weights of non-constant features."""
         pm = self.mask.copy()
         if self.lift.bias_index is not None:
             pm[:, self.lift.bias_index] = False
+        pm.setflags(write=False)
         return pm
 
     @property

@@ -19,19 +19,22 @@ CATEGORICAL = 1
 
 
 @njit(cache=True)
-def log_partition_and_mean(code, eta, mu):
-    """A(eta) for one natural parameter row; writes the mean map into ``mu``."""
+def log_partition_and_mean(code, eta, mu, off):
+    """A(eta) for one natural parameter row; writes the mean map into ``mu`` and, for Bernoulli,
+    P(bit = 0) = sigmoid(-eta) into ``off`` (both from one exp(-|eta|) per bit)."""
     m = eta.shape[0]
     if code == BERNOULLI:
         total = 0.0
         for c in range(m):
             e = eta[c]
+            t = math.exp(-abs(e))
+            total += max(e, 0.0) + math.log1p(t)
             if e > 0:
-                total += e + math.log1p(math.exp(-e))
-                mu[c] = 1.0 / (1.0 + math.exp(-e))
+                mu[c] = 1.0 / (1.0 + t)
+                off[c] = t / (1.0 + t)
             else:
-                total += math.log1p(math.exp(e))
-                mu[c] = math.exp(e) / (1.0 + math.exp(e))
+                mu[c] = t / (1.0 + t)
+                off[c] = 1.0 / (1.0 + t)
         return total
     top = 0.0
     for c in range(m):
@@ -58,9 +61,10 @@ def _natural_rows(feats, par, code):
             eta[r, c] = acc
     a = np.empty(n)
     mu = np.empty_like(eta)
+    off = np.empty_like(eta)
     for r in range(n):
-        a[r] = log_partition_and_mean(code, eta[r], mu[r])
-    return eta, a, mu
+        a[r] = log_partition_and_mean(code, eta[r], mu[r], off[r])
+    return eta, a, mu, off
 
 
 @njit(cache=True)
@@ -82,19 +86,27 @@ def evaluate(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, logg_z, psi_z,
     """Returns (L_p, L_q, grad_theta, grad_phi, CW, RW)."""
     nz, m = psi_z.shape[0], theta.shape[0]
     nx, n = chi_x.shape[0], phi.shape[0]
-    e_z, a_z, mu_z = _natural_rows(psi_z, theta, code_p)
-    e_x, b_x, mu_x = _natural_rows(chi_x, phi, code_q)
+    e_z, a_z, mu_z, off_z = _natural_rows(psi_z, theta, code_p)
+    e_x, b_x, mu_x, off_x = _natural_rows(chi_x, phi, code_q)
     cw = np.zeros((nz, m + 2))
     rw = np.zeros((nx, n + 2))
     scale = 1.0 - alpha
+    # for a Bernoulli side, a conditional probability is a product of bit probabilities
+    # (mu = P(bit = 1), off = P(bit = 0) = sigmoid(-eta) for accuracy): no exponentials per pair
     if scale > 0:
         for i in range(data_idx.shape[0]):          # decoder: x from the data, z ~ q(z|x)
             r = data_idx[i]
             for j in range(nz):
-                lq = logg_z[j] - b_x[r]
-                for c in range(n):
-                    lq += s_z[j, c] * e_x[r, c]
-                w = scale * pi_d[i] * math.exp(lq)
+                if code_q == BERNOULLI:
+                    prob = 1.0
+                    for c in range(n):
+                        prob *= mu_x[r, c] if s_z[j, c] > 0.5 else off_x[r, c]
+                else:
+                    lq = logg_z[j] - b_x[r]
+                    for c in range(n):
+                        lq += s_z[j, c] * e_x[r, c]
+                    prob = math.exp(lq)
+                w = scale * pi_d[i] * prob
                 for c in range(m):
                     cw[j, c] += w * t_x[r, c]
                 cw[j, m] += w
@@ -103,10 +115,16 @@ def evaluate(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, logg_z, psi_z,
             for j in range(nz):
                 if pi_z[j] == 0.0:
                     continue
-                lp = logh_x[r] - a_z[j]
-                for c in range(m):
-                    lp += t_x[r, c] * e_z[j, c]
-                w = scale * pi_z[j] * math.exp(lp)
+                if code_p == BERNOULLI:
+                    prob = 1.0
+                    for c in range(m):
+                        prob *= mu_z[j, c] if t_x[r, c] > 0.5 else off_z[j, c]
+                else:
+                    lp = logh_x[r] - a_z[j]
+                    for c in range(m):
+                        lp += t_x[r, c] * e_z[j, c]
+                    prob = math.exp(lp)
+                w = scale * pi_z[j] * prob
                 for c in range(n):
                     rw[r, c] += w * s_z[j, c]
                 rw[r, n] += w
@@ -271,3 +289,41 @@ def cross_sum_reference(w, t_rows, mu_cols, psi_cols, s_cols, mu_rows, chi_rows)
     gp = (dp[..., :, None] * psi_cols[None, :, None, :]).reshape(*w.shape, -1)
     gq = (dq[..., :, None] * chi_rows[:, None, None, :]).reshape(*w.shape, -1)
     return np.einsum("ij,ijp,ijq->pq", w, gp, gq)
+
+
+@njit(cache=True)
+def own_hessian(code, feats, par, weights):
+    """-sum_r w_r kron(Cov_r, f_r f_r^T) with Cov_r the covariance of T under eta_r = par f_r
+    (Bernoulli: diag(mu (1 - mu)); categorical: diag(mu) - mu mu^T), skipping rows of weight 0."""
+    m, k = par.shape
+    out = np.zeros((m * k, m * k))
+    eta = np.empty(m)
+    mu = np.empty(m)
+    off = np.empty(m)
+    cov = np.empty((m, m))
+    for r in range(feats.shape[0]):
+        w = weights[r]
+        if w == 0.0:
+            continue
+        for a in range(m):
+            acc = 0.0
+            for b in range(k):
+                acc += par[a, b] * feats[r, b]
+            eta[a] = acc
+        log_partition_and_mean(code, eta, mu, off)
+        for a in range(m):
+            for a2 in range(m):
+                if code == BERNOULLI:
+                    cov[a, a2] = mu[a] * off[a] if a == a2 else 0.0
+                else:
+                    cov[a, a2] = (mu[a] if a == a2 else 0.0) - mu[a] * mu[a2]
+        for a in range(m):
+            for a2 in range(m):
+                c = w * cov[a, a2]
+                if c == 0.0:
+                    continue
+                for b in range(k):
+                    cb = c * feats[r, b]
+                    for b2 in range(k):
+                        out[a * k + b, a2 * k + b2] -= cb * feats[r, b2]
+    return out

@@ -13,22 +13,26 @@ kernels return
 without ever holding W for more than one block of rows: memory is O(block x cols), not
 O(rows x cols).
 
-``pair_sums`` is the Numba kernel. Rows are split into a fixed number of chunks (it does not
-depend on the thread count) that run in parallel; each chunk streams its rows in blocks,
-writes its own rows of RW and its own partial CW, and the partials are reduced in a fixed
-order, so results are bit-for-bit the same for any thread count. The kernel makes no BLAS
-calls: a BLAS call from inside a parallel region starts the BLAS library's own thread pool
-on top of Numba's (and Numba links SciPy's OpenBLAS, a different library from NumPy's), which
-oversubscribes the cores and made run times vary by 10x. The inner loops run over columns
-with unit stride and are vectorised by LLVM; the exponential is a vectorisable polynomial
-(:func:`_exp`, accurate to ~1 ulp). ``pair_sums_reference`` is the plain NumPy version the
-tests compare against.
+``pair_sums`` is the Numba kernel. Rows are split into a fixed number of chunks (the number
+does not depend on the thread count); each chunk streams its rows in blocks, four rows at a
+time, writes its own rows of RW and its own partial CW, and the partials are reduced in a
+fixed order, so the result is bit-for-bit the same for any thread count and for the serial
+and the parallel variant. Chunks run on Numba's thread pool only for large inputs
+(``PARALLEL_MIN_PAIRS``; see :func:`pair_sums` for why). The kernel makes no BLAS calls: a
+BLAS call from inside a parallel region runs the BLAS library's own thread pool on top of
+Numba's (and Numba links SciPy's OpenBLAS, a different library from NumPy's), which
+oversubscribes the cores (the previous version of this kernel did, and was 10-30x slower
+on the benchmark game, with erratic times). The inner loops
+run over columns with unit stride and are vectorised by LLVM; the exponential is a
+branch-free polynomial (:func:`_exp`, within 1 ulp of ``np.exp``) that vectorises too.
+``pair_sums_reference`` is the plain NumPy version the tests compare against.
 
 ``bernoulli_product_row_sums`` / ``bernoulli_product_col_sums`` are the factorised paths for
 a product-of-Bernoullis conditional on its full binary support (decoder on X = {0,1}^d,
-encoder on Z = {0,1}^k): the weights then factorise over two halves of the bits and the
-whole sum is a handful of BLAS matrix products with only O(2^(d/2)) exponentials per column
-(row). Both stream the non-factorised axis in chunks of bounded size.
+encoder on Z = {0,1}^k): the weights factorise over two halves of the bits, the half tables
+are products of bit probabilities (b x n sigmoids, no exponential per entry), and the whole
+sum is one BLAS matrix product per chunk of the other axis, written straight in the result's
+row order. Scratch memory is bounded by ``PRODUCT_SCRATCH`` besides the result.
 """
 from __future__ import annotations
 
@@ -38,21 +42,29 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
+from scipy.special import expit
 
-#: rows are split into at most this many chunks (independent of the thread count, so that
-#: the reduction order of CW, hence the result, does not depend on it)
+#: pair_sums splits the rows into at most this many chunks (independent of the thread count,
+#: so that the reduction order of CW, hence the result, does not depend on it) ...
 MAX_CHUNKS = 64
+#: and the chunks' partial CWs together hold at most this many float64 (32 MB; both are
+#: compile-time constants of the kernels)
+PARTIAL_SCRATCH = 2 ** 22
+#: pair_sums uses Numba's thread pool from this many pairs (rows x cols) on: below, the serial
+#: time (~5 ns a pair) is not much more than what the pool's spin-wait costs the BLAS calls
+#: that follow (measured: benchmarks/README.md, "thread interference")
+PARALLEL_MIN_PAIRS = 2 ** 23
 #: scratch budget (float64 elements) of one chunk of the factorised BLAS paths
 PRODUCT_SCRATCH = 2 ** 21
 
 # -- a vectorisable exp --------------------------------------------------------------------
 # exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2 (Cody-Waite, two-part ln 2),
-# exp(r) on |r| <= ln2/2 by its Taylor polynomial of degree 13 (truncation < 2e-17 relative),
+# exp(r) on |r| <= ln2/2 by its Taylor polynomial of degree 13 (truncation < 5e-18 relative),
 # 2^n applied in two power-of-two factors (each a normal number) so that subnormal results,
 # overflow to +inf and underflow to 0 come out of the last multiplication without a branch.
 # No table and no branch: LLVM vectorises loops that call it.
 _LOG2E = 1.4426950408889634
-_LN2_HI = 0.693147180369123816490          # ln 2 rounded to 32 bits: n * _LN2_HI is exact
+_LN2_HI = 0.693147180369123816490          # ln 2, low 32 mantissa bits zero (fdlibm): n * _LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10       # ln 2 - _LN2_HI
 _EXP_MAX = 710.0        # clamp: 2^1024 -> +inf, as exp(x) for x > 709.78
 _EXP_MIN = -746.0       # clamp: 2^-1076 -> 0 (round to nearest), as exp(x) for x < -745.13
@@ -81,13 +93,12 @@ def _bits_float(typingctx, x):
 
 @njit(cache=True, fastmath={"contract"})
 def _exp(x):
-    """exp(x) for float64 x, within ~1 ulp of libm, vectorisable; exp(-inf) = 0, exp(nan) = nan.
+    """exp(x) for float64 x, within 1 ulp of np.exp, vectorisable; exp(-inf) = 0, exp(nan) = nan.
 
-    Compiled with fast-math flags set explicitly to "contract" only (Numba otherwise inherits
-    the caller's flags, e.g. "reassoc") and
-    not inlined at the Numba level: under 'reassoc' LLVM would fold (x log2e + SHIFT) - SHIFT
-    to x log2e and destroy the rounding. LLVM still inlines it, keeping these instructions'
-    strict flags, and vectorises the caller's loop."""
+    Its fast-math flags are set explicitly to "contract" only (Numba otherwise inherits the
+    caller's, e.g. "reassoc") and it is not inlined at the Numba level: under "reassoc" LLVM
+    folds (x log2e + SHIFT) - SHIFT to x log2e, which destroys the rounding. LLVM still
+    inlines it, keeping these instructions' strict flags, and vectorises the caller's loop."""
     xc = min(max(x, _EXP_MIN), _EXP_MAX)
     t = xc * _LOG2E + _SHIFT                         # round(x / ln 2) sits in the low mantissa bits
     n = t - _SHIFT
@@ -117,34 +128,78 @@ def _exp(x):
 _FM = {"reassoc", "contract", "nsz", "arcp"}   # no 'nnan'/'ninf': offsets of -inf are meaningful
 
 
-@njit(cache=True, parallel=True, fastmath=_FM)
 def pair_sums(a, b, row_offset, col_offset, col_features, row_features, block):
-    n_rows, p = a.shape
-    n_cols = b.shape[1]
-    s = col_features.shape[1]
-    t = row_features.shape[1]
+    """(RW, CW) = (W @ col_features, W^T @ row_features), W_ij = exp(<a_i, b_j> + row_offset_i
+    + col_offset_j), streamed over blocks of ``block`` rows (see the module docstring).
+
+    Runs on Numba's thread pool when there are at least ``PARALLEL_MIN_PAIRS`` pairs, on the
+    calling thread otherwise: the pool's workers spin for a few milliseconds after a parallel
+    region (libgomp's default wait policy) and starve the BLAS threads of the calls that
+    follow, which costs more than a small parallel region saves. Both variants run the same
+    chunks and reduce them in the same order; arrays are made C-contiguous float64."""
+    c = lambda x: np.ascontiguousarray(x, dtype=np.float64)
+    a, b, col_features, row_features = c(a), c(b), c(col_features), c(row_features)
+    row_offset, col_offset = c(row_offset), c(col_offset)
+    if a.shape[0] * b.shape[1] >= PARALLEL_MIN_PAIRS:
+        return _pair_sums_parallel(a, b, row_offset, col_offset, col_features, row_features, int(block))
+    return _pair_sums_serial(a, b, row_offset, col_offset, col_features, row_features, int(block))
+
+
+@njit(cache=True, inline="always")
+def _chunking(n_rows, block, partial_size):
+    """(block, number of blocks, number of chunks): at most MAX_CHUNKS chunks, and few enough
+    that the partial CWs (``partial_size`` floats each) fit in PARTIAL_SCRATCH. Depends on the
+    sizes only, never on the thread count."""
     block = max(1, block)
     n_blocks = (n_rows + block - 1) // block
-    n_chunks = min(n_blocks, MAX_CHUNKS)
-    cf = np.ascontiguousarray(col_features.T)          # (s, cols): unit stride over columns
-    rw = np.zeros((n_rows, s))
-    cw_parts = np.zeros((n_chunks, t, n_cols))
-    for ch in prange(n_chunks):
-        w = np.empty((4, n_cols))
-        cwp = cw_parts[ch]
-        for blk in range(ch * n_blocks // n_chunks, (ch + 1) * n_blocks // n_chunks):
-            lo, hi = blk * block, min(n_rows, (blk + 1) * block)
-            i = lo
-            while i + 4 <= hi:
-                _four_rows(a, b, row_offset, col_offset, cf, row_features, i, w, rw, cwp)
-                i += 4
-            while i < hi:
-                _one_row(a, b, row_offset, col_offset, cf, row_features, i, w[0], rw, cwp)
-                i += 1
-    cw = np.zeros((t, n_cols))
-    for ch in range(n_chunks):
+    n_chunks = min(n_blocks, MAX_CHUNKS, max(1, PARTIAL_SCRATCH // max(1, partial_size)))
+    return block, n_blocks, max(1, n_chunks)
+
+
+@njit(cache=True, fastmath=_FM)
+def _chunk(a, b, row_offset, col_offset, cf, row_features, block, n_blocks, n_chunks, ch, rw, cwp):
+    """Rows of chunk ``ch`` (whole blocks), four at a time: RW rows and the chunk's partial CW."""
+    n_rows = a.shape[0]
+    w = np.empty((4, b.shape[1]))
+    for blk in range(ch * n_blocks // n_chunks, (ch + 1) * n_blocks // n_chunks):
+        lo, hi = blk * block, min(n_rows, (blk + 1) * block)
+        i = lo
+        while i + 4 <= hi:
+            _four_rows(a, b, row_offset, col_offset, cf, row_features, i, w, rw, cwp)
+            i += 4
+        while i < hi:
+            _one_row(a, b, row_offset, col_offset, cf, row_features, i, w[0], rw, cwp)
+            i += 1
+
+
+@njit(cache=True, inline="always")
+def _reduce(cw_parts):
+    cw = np.zeros((cw_parts.shape[1], cw_parts.shape[2]))
+    for ch in range(cw_parts.shape[0]):                # fixed order: independent of the thread count
         cw += cw_parts[ch]
-    return rw, np.ascontiguousarray(cw.T)
+    return np.ascontiguousarray(cw.T)
+
+
+@njit(cache=True, parallel=True)
+def _pair_sums_parallel(a, b, row_offset, col_offset, col_features, row_features, block):
+    block, n_blocks, n_chunks = _chunking(a.shape[0], block, row_features.shape[1] * b.shape[1])
+    cf = np.ascontiguousarray(col_features.T)          # (s, cols): unit stride over columns
+    rw = np.zeros((a.shape[0], cf.shape[0]))
+    cw_parts = np.zeros((n_chunks, row_features.shape[1], b.shape[1]))
+    for ch in prange(n_chunks):
+        _chunk(a, b, row_offset, col_offset, cf, row_features, block, n_blocks, n_chunks, ch, rw, cw_parts[ch])
+    return rw, _reduce(cw_parts)
+
+
+@njit(cache=True)
+def _pair_sums_serial(a, b, row_offset, col_offset, col_features, row_features, block):
+    block, n_blocks, n_chunks = _chunking(a.shape[0], block, row_features.shape[1] * b.shape[1])
+    cf = np.ascontiguousarray(col_features.T)
+    rw = np.zeros((a.shape[0], cf.shape[0]))
+    cw_parts = np.zeros((n_chunks, row_features.shape[1], b.shape[1]))
+    for ch in range(n_chunks):
+        _chunk(a, b, row_offset, col_offset, cf, row_features, block, n_blocks, n_chunks, ch, rw, cw_parts[ch])
+    return rw, _reduce(cw_parts)
 
 
 @njit(cache=True, fastmath={"contract"})
@@ -220,10 +275,6 @@ def pair_sums_reference(a, b, row_offset, col_offset, col_features, row_features
     return w @ col_features, w.T @ row_features
 
 
-def _softplus(x):
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
-
-
 @njit(cache=True, fastmath={"contract"})
 def _bit_products(p1, p0, weight, out):
     """out[h, r] = weight[r] prod_c (p1[c, r] if bit c of h is 1 else p0[c, r]), h over
@@ -249,8 +300,6 @@ def _half_tables(eta, log_weight, split):
     as (2^split, rows) and (2^(b - split), rows) tables, so that
     w_r p(y = (h, l) | eta_r) = P_high[h, r] P_low[l, r]. Products of the bit probabilities
     (sigmoids): b x rows exponentials, no exponential per table entry."""
-    from scipy.special import expit
-
     n, bits = eta.shape
     et = np.ascontiguousarray(eta.T)
     p1, p0 = expit(et), expit(-et)                                  # (bits, rows) each, both accurate
@@ -307,9 +356,9 @@ def bernoulli_product_row_sums(eta, log_col_weight, col_features, d_high=None):
     the rest) and i = high * 2^d_low + low, W_ij = P_high[high, j] P_low[low, j]; all of RW is
     then one matrix product P_high @ Y with Y[j, (low, c)] = P_low[low, j] col_features[j, c],
     whose (2^d_high, 2^d_low s) result is RW in row order: 2^d x cols x s multiply-adds at
-    BLAS speed and only (2^d_high + 2^d_low) x cols exponentials. Columns are streamed in
-    chunks (scratch O(PRODUCT_SCRATCH) besides RW).
-    ``d_high`` defaults to the split that makes the product closest to square.
+    BLAS speed; the tables P_high, P_low are products of the d x cols bit probabilities (no
+    exponential per entry). Columns are streamed in chunks (scratch O(PRODUCT_SCRATCH) besides
+    RW). ``d_high`` defaults to the split that makes the product closest to square.
     """
     return _product_sums(eta, log_col_weight, col_features, d_high)
 
@@ -322,6 +371,6 @@ def bernoulli_product_col_sums(eta, log_row_weight, row_features, k_high=None):
     The mirror of :func:`bernoulli_product_row_sums` (the same factorisation with the roles of
     rows and columns exchanged): the decoder's data term sum_i pi(x_i) q(z_j|x_i) (T(x_i), 1,
     log h(x_i)) for a Bernoulli encoder on the full binary latent support, as 2^k x rows x t
-    multiply-adds at BLAS speed with (2^k_high + 2^k_low) x rows exponentials.
+    multiply-adds at BLAS speed.
     """
     return _product_sums(eta, log_row_weight, row_features, k_high)

@@ -1,0 +1,88 @@
+"""Markdown tables of the latest full results: ``python -m benchmarks.summary [--quick]``
+(reads benchmarks/results/*.json; used to fill benchmarks/README.md)."""
+from __future__ import annotations
+
+import json
+import sys
+
+from ._common import RESULTS
+
+
+def _load(name, quick):
+    path = RESULTS / f"{name}{'_quick' if quick else ''}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def main(argv=None) -> int:
+    quick = "--quick" in (argv if argv is not None else sys.argv[1:])
+    out = []
+    eg = _load("exact_gradient", quick)
+    if eg:
+        r, m = eg["results"], eg["machine"]
+        out.append(f"Machine: {m['cpu_model']} ({m['logical_cores']} logical cores, flags {', '.join(m['cpu_flags'])}), "
+                   f"{m['memory_gb']} GB, Python {m['python']}, NumPy {m['numpy']} ({m.get('numpy_blas', '?')}), "
+                   f"SciPy {m['scipy']}, Numba {m['numba']}; run {eg['timestamp']}, other processes' CPU use "
+                   f"during measurements <= {eg.get('max_foreign_cpu_cores', float('nan')):.2f} cores.\n")
+        fm = r["all_cores"]["flop_model"]
+        out.append(f"**exact_gradient** ({fm['flops'] / 1e9:.3f} GFLOP by the flop model, "
+                   f"{fm['exps'] / 1e6:.1f} M exponentials)\n")
+        out.append("| threads | configuration | median ms | min ms | effective GFLOP/s | GEMM GFLOP/s | of GEMM | vs NumPy | rel. error |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        for label in ("all_cores", "one_thread"):
+            x = r[label]
+            thr = x["threads"]["numba_threads"]
+            for name, tt, err in (("`game.gradient`", x["gradient"], x["rel_error_vs_numpy"]),):
+                out.append(f"| {thr} | {name} | {tt['median'] * 1e3:.1f} | {tt['min'] * 1e3:.1f} | "
+                           f"{tt['effective_gflops']:.1f} | {x['matmul']['gflops_best']:.1f} | "
+                           f"{100 * tt['fraction_of_matmul']:.0f}% | {tt['ratio_vs_numpy']:.1f}x | {err:.1e} |")
+            out.append(f"| {thr} | NumPy reference | {x['numpy']['median'] * 1e3:.0f} | {x['numpy']['min'] * 1e3:.0f} | "
+                       f"{x['numpy']['effective_gflops']:.1f} | {x['matmul']['gflops_best']:.1f} | | 1.0x | |")
+        me, mn = r["memory"]["engine"], r["memory"]["numpy"]
+        out.append(f"\nMemory ({me['method']}): one `game.gradient` raises the RSS by **{me['evaluation_mb']:.1f} MB** "
+                   f"(from {me['rss_before_mb']:.0f} MB after imports, JIT loading and building the game, to a peak of "
+                   f"{me['peak_rss_mb']:.0f} MB; NumPy allocations traced by tracemalloc peak at "
+                   f"{me['tracemalloc_peak_mb']:.1f} MB). The NumPy reference raises it by {mn['evaluation_mb']:.0f} MB.\n")
+        ti = r.get("thread_interference")
+        if ti:
+            out.append(f"Thread interference ({ti['game']}, gradient median): " + "; ".join(
+                f"{k}: {v['median'] * 1e3:.2f} ms" for k, v in ti["configurations"].items()) + ".\n")
+    st = _load("solve_throughput", quick)
+    if st:
+        x = st["results"]["one_thread"]
+        out.append(f"**solve_throughput** (1 thread): **{x['solves_per_s']:.0f} solves/s** over {x['n']} solves "
+                   f"(median {x['median_ms']:.2f} ms, p90 {x['p90_ms']:.2f} ms); converged {100 * x['converged']:.0f}%, "
+                   f"converged and stable {100 * x['converged_and_stable']:.0f}%, diverged {100 * x['diverged']:.0f}%.\n")
+        p = st["results"]["profile_50_solves"]
+        out.append(f"cProfile of {p['n']} solves ({p['profiled_total_s']:.2f} s), top by own time:\n")
+        out.append("| function | calls | own s | cumulative s |\n|---|---|---|---|")
+        for e in p["top_tottime"][:10]:
+            out.append(f"| `{e['function']}` | {e['ncalls']} | {e['tottime']:.3f} | {e['cumtime']:.3f} |")
+        out.append("\nTop by cumulative time (below `solve` itself):\n")
+        out.append("| function | calls | own s | cumulative s |\n|---|---|---|---|")
+        for e in [e for e in p["top_cumtime"] if "solve_throughput" not in e["function"]][1:11]:
+            out.append(f"| `{e['function']}` | {e['ncalls']} | {e['tottime']:.3f} | {e['cumtime']:.3f} |")
+        out.append("")
+    sc = _load("scaling", quick)
+    if sc:
+        g, s, f = sc["results"]["gradient"], sc["results"]["solve"], sc["results"]["exponents"]
+        out.append("**scaling** (gradient: all cores; solve: 1 thread; medians in ms)\n")
+        out.append("| sweep | d | k | N | \\|X\\|\\|Z\\| | path / converged | ms |\n|---|---|---|---|---|---|---|")
+        for sweep in ("vs_d", "vs_k", "vs_N"):
+            for q in g[sweep]:
+                out.append(f"| gradient {sweep} | {q['d']} | {q['k']} | {q['N']} | 2^{q['d'] + q['k']} | {q['path']} | "
+                           f"{q['median_s'] * 1e3:.2f} |")
+        for sweep in ("vs_d", "vs_k"):
+            for q in s[sweep]:
+                out.append(f"| solve {sweep} | {q['d']} | {q['k']} | {q['N']} | 2^{q['d'] + q['k']} | "
+                           f"{100 * q['converged']:.0f}% | {q['median_s'] * 1e3:.2f} |")
+        out.append("\nLog-log slopes: " + ", ".join(f"{k} = {v:.2f}" for k, v in f.items()) + ".")
+        a = sc["results"].get("gradient_vs_N_affine")
+        if a:
+            out.append(f"Gradient vs N (d = 14, k = 8): {a['intercept_ms']:.2f} ms + {a['per_data_point_us']:.2f} us "
+                       f"per data point ({a['per_pair_ns']:.1f} ns per decoder (x, z) pair).")
+    print("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
