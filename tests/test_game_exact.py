@@ -180,3 +180,15 @@ def test_fused_hessians_match_covariance_formula(case):
         eng.fused = True
     for a, b in zip(fused, generic):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_jacobian_kernels_match_references():
+    rng = np.random.default_rng(0)
+    w = rng.random((7, 5))
+    w[2, 3] = 0.0
+    args = (w, rng.random((7, 3)), rng.random((5, 3)), rng.random((5, 2)), rng.random((5, 2)),
+            rng.random((7, 2)), rng.random((7, 4)))
+    np.testing.assert_allclose(finite_game.cross_sum(*args), finite_game.cross_sum_reference(*args), rtol=1e-13)
+    cov = rng.random((7, 3, 3))
+    np.testing.assert_allclose(finite_game.kron_weighted_sum(w[:, 0], cov, args[1]),
+                               finite_game.kron_weighted_sum_reference(w[:, 0], cov, args[1]), rtol=1e-13)

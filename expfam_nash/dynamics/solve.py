@@ -17,6 +17,7 @@ v <- v + eta g(v) is min over those eigenvalues of -2 Re(lambda) / |lambda|^2.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -201,7 +202,7 @@ def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params |
         raise ValueError(f"method: {game.name} has no exact engine; use method='stochastic'")
     escape = None
     if method == "auto":
-        params, traj, escape, reason = _auto(game, params, tol, max_steps, lr)
+        params, traj, escape, reason = _auto(game, params, tol, max_steps, lr, progress)
     elif method == "stochastic":
         algo = alg.stochastic(game, lr=lr, batch_size=batch_size, seed=seed, exact_every=100 if game.exact else 0)
         state, traj = alg.run(game, algo, params, max_steps, progress=progress)
@@ -218,13 +219,22 @@ def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params |
     return _certify(game, params, traj, method, reason, escape, tol)
 
 
-def _auto(game: Game, params: Params, tol: float, max_steps: int, lr: float | None):
+def _auto(game: Game, params: Params, tol: float, max_steps: int, lr: float | None, progress: bool = False):
     """Flow, then Newton polish; returns (params, trajectory, escape test, reason)."""
     scale = max(1.0, game.residual(params))
     polish_at = 1e-4 * scale
     traj, used, escape = None, 0, None
+
+    def report(p, tr):
+        if progress:
+            print(f"\rflow: step {tr.iterations}/{max_steps} residual {tr.residual[-1]:.3e} "
+                  f"|params| {tr.param_norm[-1]:.4g}", end="", file=sys.stderr, flush=True)
+        return False
+
     while used < max_steps:
-        p, piece, lr = gradient_flow(game, params, max_steps - used, polish_at, lr)
+        p, piece, lr = gradient_flow(game, params, max_steps - used, polish_at, lr, on_chunk=report)
+        if progress:
+            print(file=sys.stderr)
         traj = piece if traj is None else traj.concat(piece)
         used = traj.iterations
         params = p
@@ -260,6 +270,12 @@ def _certify(game: Game, params: Params, traj: Trajectory, method: str, reason: 
         gap, attained = float("nan"), False
     diverged = bool(escape.escaping and residual > tol) or (
         escape.escaping and _natural_extent(game, params) >= 30.0)
+    # a recession direction holds for every opponent: no finite equilibrium exists at all
+    certified = [pl for pl in ("decoder", "encoder") if game.recession_certificate(pl) is not None]
+    if certified:
+        diverged = True
+        reason += (f"; the {' and '.join(certified)}'s supremum is never attained (recession direction): "
+                   "no finite equilibrium exists")
     converged = bool(game.exact and residual <= tol and not diverged)
     if not game.exact:
         reason += "; no exact engine: residual is a Monte Carlo estimate, convergence not certified"
