@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_int, check_positive
-from ..game import DomainError, Game, Params
+from ..game import DomainError, Game, NonFiniteError, Params
 from . import algorithms as alg
 from .escape import EscapeTest, escape_test
 from .trajectory import Trajectory
@@ -131,8 +131,9 @@ def _flow_chunk(game: Game, params: Params, lr: float, n: int, tol: float):
         th, ph, res, norm, utils, steps = eng.ascent(params.theta, params.phi, lr, n, tol)
         return Params(th, ph), res, norm, utils, steps
     try:
-        state, traj = alg.run(game, alg.simultaneous(game, lr), params, n, tol=tol)
-    except DomainError:          # the step left the natural domain: report it like a blow-up
+        with np.errstate(over="ignore", invalid="ignore"):
+            state, traj = alg.run(game, alg.simultaneous(game, lr), params, n, tol=tol)
+    except (DomainError, NonFiniteError):   # the step left the domain or overflowed: a blow-up
         return params, np.array([np.nan]), np.array([np.nan]), np.full((1, 2), np.nan), 0
     return state.params, traj.residual, traj.param_norm, traj.utilities, traj.iterations
 
@@ -219,20 +220,35 @@ def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params |
     return _certify(game, params, traj, method, reason, escape, tol)
 
 
+def _stalled(traj: Trajectory) -> bool:
+    """After >= 2000 steps, the residual fell by less than half over the last half of the run."""
+    t = traj.iterations
+    if t < 2000:
+        return False
+    half = np.searchsorted(traj.steps, t // 2)
+    return bool(traj.residual[-1] > 0.5 * traj.residual[half])
+
+
 def _auto(game: Game, params: Params, tol: float, max_steps: int, lr: float | None, progress: bool = False):
-    """Flow, then Newton polish; returns (params, trajectory, escape test, reason)."""
+    """Flow, then Newton polish; if the flow stalls (stiff directions, e.g. learned variances),
+    best-response iteration, then Newton polish. Returns (params, trajectory, escape test, reason)."""
     scale = max(1.0, game.residual(params))
     polish_at = 1e-4 * scale
     traj, used, escape = None, 0, None
 
-    def report(p, tr):
+    def on_chunk(p, tr):
         if progress:
             print(f"\rflow: step {tr.iterations}/{max_steps} residual {tr.residual[-1]:.3e} "
                   f"|params| {tr.param_norm[-1]:.4g}", end="", file=sys.stderr, flush=True)
-        return False
+        return _stalled(tr) and not escape_test(tr.steps, tr.param_norm, tr.residual).escaping
+
+    def accept(polished, ptraj, start):
+        moved = np.linalg.norm(game.flatten(polished) - game.flatten(start))
+        return (ptraj.residual[-1] <= tol and moved <= 1.0 + 0.1 * start.norm()
+                and _natural_extent(game, polished) < 30.0)
 
     while used < max_steps:
-        p, piece, lr = gradient_flow(game, params, max_steps - used, polish_at, lr, on_chunk=report)
+        p, piece, lr = gradient_flow(game, params, max_steps - used, polish_at, lr, on_chunk=on_chunk)
         if progress:
             print(file=sys.stderr)
         traj = piece if traj is None else traj.concat(piece)
@@ -242,14 +258,19 @@ def _auto(game: Game, params: Params, tol: float, max_steps: int, lr: float | No
         if escape.escaping and traj.residual[-1] > polish_at:
             return params, traj, escape, "parameters grow like log(t) while the residual shrinks"
         polished, ptraj = _newton_polish(game, params, tol)
-        moved = np.linalg.norm(game.flatten(polished) - game.flatten(params))
-        ok = (ptraj.residual[-1] <= tol and moved <= 1.0 + 0.1 * params.norm()
-              and _natural_extent(game, polished) < 30.0)
-        if ok:
+        if accept(polished, ptraj, params):
             return polished, traj.concat(ptraj), escape, "gradient flow, then Newton polish"
-        if traj.residual[-1] > polish_at:        # the flow ran out of budget
-            break
-        polish_at *= 1e-2                        # Newton failed: follow the flow closer, then retry
+        if traj.residual[-1] > polish_at:        # the flow stalled or ran out of budget
+            state, btraj = alg.run(game, alg.best_response_iteration(game), params, 200, tol=polish_at)
+            polished, ptraj = _newton_polish(game, state.params, tol)
+            if accept(polished, ptraj, state.params):
+                return (polished, traj.concat(btraj).concat(ptraj), escape,
+                        "gradient flow (stalled), best-response iteration, then Newton polish")
+            if used >= max_steps or not _stalled(traj):
+                break
+            params, traj = state.params, traj.concat(btraj)
+            continue
+        polish_at *= 1e-2                        # Newton failed near the flow: follow the flow closer, retry
         if polish_at < tol:
             break
     return params, traj, escape, "step budget exhausted"

@@ -30,6 +30,10 @@ class DomainError(ValueError):
     """Parameters outside the natural domain (a learned variance's precision block must be < 0)."""
 
 
+class NonFiniteError(ValueError):
+    """Parameters holding NaN or infinity (e.g. an iteration that blew up)."""
+
+
 @dataclass(frozen=True)
 class BestResponses:
     """Both players' best responses at a point and the resulting Nash gap."""
@@ -189,7 +193,7 @@ class Game:
             raise ValueError(f"params: expected theta {self.decoder.shape} and phi {self.encoder.shape}, "
                              f"got {params.theta.shape} and {params.phi.shape}")
         if not (np.isfinite(params.theta).all() and np.isfinite(params.phi).all()):
-            raise ValueError("params: contains NaN or infinite values")
+            raise NonFiniteError("params: contains NaN or infinite values")
         if self.engine is not None and not self.engine.in_domain(params.theta, params.phi):
             raise DomainError("params: outside the natural domain (a learned variance block must be < 0)")
         self.__dict__["_checked"] = params
@@ -353,8 +357,12 @@ class Game:
 
         Finite pairs: ``kernel`` K(x'|x) = sum_z q(z|x) p(x'|z) on the data support and
         ``decoder_marginal`` sum_z pi(z) p(x|z) on the data support.
-        Gaussian pairs: ``gain``, eigenvalues (real parts, descending) of the reconstruction mean
-        map x -> E[x'|x] = W_p (V_q x + c) + b, i.e. of W_p V_q.
+        Gaussian pairs (decoder x = W z + b + N(0, S), encoder z = V x + c + N(0, T)): ``gain``, the
+        eigenvalues (real parts, descending) of the reconstruction mean map x -> E[x'|x] =
+        W (V x + c) + b; the map itself, ``mean_map`` W V and ``mean_offset`` W c + b;
+        ``reconstruction_cov`` W T W^T + S; and the decoder's data marginal ``marginal_mean``
+        W m + b, ``marginal_cov`` W C W^T + S for the prior N(m, C). A rotation of z changes W, V
+        and c but none of these.
         """
         p = self._check(params)
         eng = self._need_engine()
@@ -366,10 +374,21 @@ class Game:
             marginal = pxz[rows] @ eng.pi_Z
             return {"kernel": kernel, "decoder_marginal": marginal}
         d, k = self.decoder.family.dim, self.encoder.family.dim
-        w = self._gaussian_mean_coefficients(self.decoder, p.theta)[:, :k]
-        v = self._gaussian_mean_coefficients(self.encoder, p.phi)[:, :d]
-        gain = np.sort(np.linalg.eigvals(w @ v).real)[::-1]
-        return {"gain": gain}
+        gw = self._gaussian_mean_coefficients(self.decoder, p.theta)
+        gv = self._gaussian_mean_coefficients(self.encoder, p.phi)
+        w, b, v, c = gw[:, :k], gw[:, k], gv[:, :d], gv[:, d]
+        s_var, t_var = self._gaussian_variances(self.decoder, p.theta), self._gaussian_variances(self.encoder, p.phi)
+        pm, pc = self.prior.moments()
+        return {"gain": np.sort(np.linalg.eigvals(w @ v).real)[::-1], "mean_map": w @ v, "mean_offset": w @ c + b,
+                "reconstruction_cov": (w * t_var) @ w.T + np.diag(s_var),
+                "marginal_mean": w @ pm + b, "marginal_cov": w @ pc @ w.T + np.diag(s_var)}
+
+    @staticmethod
+    def _gaussian_variances(player: Player, par: np.ndarray) -> np.ndarray:
+        fam = player.family
+        if isinstance(fam, GaussianFixed):
+            return np.full(fam.dim, fam.variance)
+        return -0.5 / par[fam.dim:, -1]
 
     @staticmethod
     def _gaussian_mean_coefficients(player: Player, par: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ The L2 penalty -rho/2 |par[:, :-1]|^2 acts on non-constant feature columns only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -60,7 +61,7 @@ class _Player:
     def shape(self) -> tuple[int, int]:
         return (self.n if self.var is not None else 2 * self.n, self.m + 1)
 
-    @property
+    @cached_property
     def mask(self) -> np.ndarray:
         mask = np.ones(self.shape, dtype=bool)
         mask[self.n:, :-1] = False  # learned second block: constant column only
@@ -79,17 +80,21 @@ class _Player:
             raise ValueError(f"{self.name}: learned-variance natural parameters {self.name}[{self.n}:, -1] must be < 0")
         return par
 
-    def channel(self, par: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def channel(self, par: np.ndarray, derivatives: bool = True):
         """The player's conditional as a channel y = G f + N(0, diag(w)).
 
-        Returns G (n, m+1), w (n,) and their derivatives DG (P, n, m+1), Dw (P, n) w.r.t. the P free
-        parameters. Learned case: G = eta1 * v, w = v = -1/(2 beta), dv/dbeta = 1/(2 beta^2) = 2 v^2.
+        Returns G (n, m+1), w (n,) and (with ``derivatives``) DG (P, n, m+1), Dw (P, n) w.r.t. the P
+        free parameters. Learned case: G = eta1 * v, w = v = -1/(2 beta), dv/dbeta = 1/(2 beta^2) = 2 v^2.
         """
         n, m1 = self.n, self.m + 1
         P = int(self.mask.sum())
         if self.var is not None:
+            if not derivatives:
+                return par, np.full(n, self.var), None, None
             return par, np.full(n, self.var), np.eye(P).reshape(P, n, m1), np.zeros((P, n))
         eta1, v = par[:n], -0.5 / par[n:, -1]
+        if not derivatives:
+            return eta1 * v[:, None], v, None, None
         dv = 2.0 * v**2
         nf = n * m1
         DG = np.zeros((P, n, m1))
@@ -278,21 +283,25 @@ class LinearGaussianEngine:
         self.theta_shape, self.phi_shape = self._dec.shape, self._enc.shape
         self.theta_mask, self.phi_mask = self._dec.mask, self._enc.mask
 
-    def _moments(self, theta, phi):
+    def _moments(self, theta, phi, derivatives: bool = False):
         """Validated params, each player's channel, and each player's mixed moments (M, C, Q)."""
         theta, phi = self._dec.check(theta), self._enc.check(phi)
-        ch_p, ch_q = self._dec.channel(theta), self._enc.channel(phi)
+        ch_p, ch_q = self._dec.channel(theta, derivatives), self._enc.channel(phi, derivatives)
         return theta, phi, ch_p, ch_q, self._dec.moments(*ch_q[:2]), self._enc.moments(*ch_p[:2])
+
+    def evaluate(self, theta, phi):
+        """(L_p, L_q, grad_theta, grad_phi) from one computation of the moments."""
+        theta, phi, _, _, mom_p, mom_q = self._moments(theta, phi)
+        return (self._dec.utility(theta, *mom_p), self._enc.utility(phi, *mom_q),
+                self._dec.grad(theta, *mom_p), self._enc.grad(phi, *mom_q))
 
     def utilities(self, theta, phi) -> tuple[float, float]:
         """(L_p, L_q), penalties included."""
-        theta, phi, _, _, mom_p, mom_q = self._moments(theta, phi)
-        return self._dec.utility(theta, *mom_p), self._enc.utility(phi, *mom_q)
+        return self.evaluate(theta, phi)[:2]
 
     def gradient(self, theta, phi) -> tuple[np.ndarray, np.ndarray]:
         """Full-shaped pseudo-gradients (d L_p/d theta, d L_q/d phi), exactly 0 off-mask."""
-        theta, phi, _, _, mom_p, mom_q = self._moments(theta, phi)
-        return self._dec.grad(theta, *mom_p), self._enc.grad(phi, *mom_q)
+        return self.evaluate(theta, phi)[2:]
 
     def own_hessians(self, theta, phi) -> tuple[np.ndarray, np.ndarray]:
         """(d^2 L_p/d theta^2, d^2 L_q/d phi^2) on the free coordinates."""
@@ -305,7 +314,7 @@ class LinearGaussianEngine:
         Off-diagonal blocks: a player's gradient is affine in its moments (M, C), which depend on
         the other player through its channel (G, w); chain rule dM, dC = dmoments(dG, dw).
         """
-        theta, phi, ch_p, ch_q, mom_p, mom_q = self._moments(theta, phi)
+        theta, phi, ch_p, ch_q, mom_p, mom_q = self._moments(theta, phi, derivatives=True)
         dec, enc = self._dec, self._enc
         dM_p, dC_p = dec.dmoments(ch_q[0], ch_q[2], ch_q[3])
         dM_q, dC_q = enc.dmoments(ch_p[0], ch_p[2], ch_p[3])
