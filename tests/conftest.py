@@ -4,8 +4,10 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-settings.register_profile("ci", derandomize=True, deadline=None, max_examples=25, print_blob=True,
+from expfam_nash.verification.claims import CI_EXAMPLES, THOROUGH_EXAMPLES
+
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=CI_EXAMPLES, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("thorough", deadline=None, max_examples=500, print_blob=True,
+settings.register_profile("thorough", deadline=None, max_examples=THOROUGH_EXAMPLES, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("EXPFAM_NASH_PROFILE", "ci"))

@@ -1,4 +1,5 @@
-"""Command line: ``expfam-nash solve [MODEL] [options]``.
+"""Command line: ``expfam-nash solve|verify [MODEL] [options]``, ``expfam-nash prove [NAME]``,
+``expfam-nash claims [--json]``.
 
 Every failure caused by input is one line on stderr and exit status 2 (never a traceback);
 Ctrl-C exits with status 130.
@@ -31,23 +32,35 @@ def _variance(text: str):
         raise argparse.ArgumentTypeError(f"expected a variance > 0 or 'learned', got {text!r}") from None
 
 
+def _flag(p, defaults, *names, value, **kw):
+    p.add_argument(*names, **kw, **({"default": value} if defaults else {}))
+
+
 def _solve_options(defaults: bool) -> argparse.ArgumentParser:
     """Options of ``solve``, accepted before and after MODEL (defaults set once, at the top)."""
     p = argparse.ArgumentParser(add_help=False, argument_default=None if defaults else argparse.SUPPRESS)
-    p.add_argument("--method", choices=METHODS, **({"default": "auto"} if defaults else {}))
-    p.add_argument("--seed", type=int, **({"default": 0} if defaults else {}))
-    p.add_argument("--tol", type=float, help="residual tolerance (default 1e-10)",
-                   **({"default": 1e-10} if defaults else {}))
-    p.add_argument("--max-steps", type=int, **({"default": 20000} if defaults else {}))
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary",
-                   **({"default": False} if defaults else {}))
-    p.add_argument("--progress", action="store_true", help="show progress on stderr",
-                   **({"default": False} if defaults else {}))
+    _flag(p, defaults, "--method", choices=METHODS, value="auto")
+    _common_options(p, defaults)
     return p
 
 
-def _add_model_parsers(sub) -> None:
-    common = [_solve_options(defaults=False)]
+def _verify_options(defaults: bool) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False, argument_default=None if defaults else argparse.SUPPRESS)
+    _flag(p, defaults, "--starts", type=int, value=32, help="number of starts (default 32)")
+    _common_options(p, defaults)
+    return p
+
+
+def _common_options(p, defaults: bool) -> None:
+    _flag(p, defaults, "--seed", type=int, value=0)
+    _flag(p, defaults, "--tol", type=float, value=1e-10, help="residual tolerance (default 1e-10)")
+    _flag(p, defaults, "--max-steps", type=int, value=20000)
+    _flag(p, defaults, "--json", action="store_true", value=False, help="print one JSON object instead of a summary")
+    _flag(p, defaults, "--progress", action="store_true", value=False, help="show progress on stderr")
+
+
+def _add_model_parsers(sub, options: argparse.ArgumentParser) -> None:
+    common = [options]
     lg = sub.add_parser("linear-gaussian", parents=common,
                         help="Gaussian decoder and encoder with affine lifts, prior N(0, I)")
     lg.add_argument("--eigenvalues", type=_floats, default=[3.0, 1.0], help="data covariance eigenvalues (default 3,1)")
@@ -72,7 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     cmds = parser.add_subparsers(dest="command", required=True)
     sp = cmds.add_parser("solve", parents=[_solve_options(defaults=True)],
                          help="find an equilibrium and certify it (default model: linear-gaussian)")
-    _add_model_parsers(sp.add_subparsers(dest="model"))
+    _add_model_parsers(sp.add_subparsers(dest="model"), _solve_options(defaults=False))
+    vp = cmds.add_parser("verify", parents=[_verify_options(defaults=True)],
+                         help="solve from many starts; classes up to symmetry, uniqueness, stability, certificates")
+    _add_model_parsers(vp.add_subparsers(dest="model"), _verify_options(defaults=False))
+    pp = cmds.add_parser("prove", help="run the symbolic proofs (all, or the one named)")
+    pp.add_argument("name", nargs="?", default=None)
+    cp = cmds.add_parser("claims", help="the claims register of THEORY.md section 4 with verdicts and evidence")
+    cp.add_argument("--json", action="store_true")
     return parser
 
 
@@ -111,11 +131,54 @@ def cmd_solve(args) -> int:
     return 0
 
 
+def cmd_verify(args) -> int:
+    from ..verification import verify
+
+    game = make_game(args)
+    verdict = verify(game, starts=args.starts, seed=args.seed, tol=args.tol, max_steps=args.max_steps)
+    print(json.dumps(_finite(verdict.to_dict())) if args.json else verdict.summary())
+    return 0
+
+
+def _import_proofs():
+    """The top-level ``proofs`` package of the checkout this package lives in (not installed with it)."""
+    import importlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    if (root / "proofs" / "__init__.py").exists() and str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module("proofs")
+    except ImportError:
+        raise ValueError("prove: the proofs/ folder was not found next to the package; run from a checkout "
+                         "of expfam-nash (pip install -e .)") from None
+
+
+def cmd_prove(args) -> int:
+    proofs = _import_proofs()
+    names = proofs.PROOFS if args.name is None else [args.name]
+    unknown = [n for n in names if n not in proofs.PROOFS]
+    if unknown:
+        raise ValueError(f"name: unknown proof {unknown[0]!r}; expected one of {', '.join(proofs.PROOFS)}")
+    failed = [n for n in names if not proofs.run(n)]
+    if len(names) > 1:
+        print(f"{len(names) - len(failed)} of {len(names)} proofs PASS" + (f"; FAIL: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def cmd_claims(args) -> int:
+    from ..verification.claims import REGISTER, register_text
+
+    print(json.dumps([c.to_dict() for c in REGISTER], indent=1) if args.json else register_text())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return {"solve": cmd_solve}[args.command](args)
+        return {"solve": cmd_solve, "verify": cmd_verify, "prove": cmd_prove, "claims": cmd_claims}[args.command](args)
     except ValueError as exc:
         print(f"expfam-nash: error: {exc}", file=sys.stderr)
         return 2

@@ -8,7 +8,8 @@ has if interrupted (Ctrl-C), so a run can be resumed from the returned state.
 * ``simultaneous``:  v <- v + lr_t g(v)                          (g = pseudo-gradient)
 * ``alternating``:   theta <- theta + lr_t g_theta(theta, phi);  phi <- phi + lr_t g_phi(theta_new, phi)
 * ``best_response_iteration``: theta <- BR_p(phi); phi <- BR_q(theta_new)   (optionally damped)
-* ``newton``:        v <- v - s J(v)^-1 g(v), s halved until |g| decreases (damped Newton)
+* ``newton``:        v <- v - s J(v)^-1 g(v), s halved until |g| decreases (damped Newton; the step
+  is capped at 10 (1 + |v|))
 * ``stochastic``:    the paper's algorithm: the decoder learns on x ~ pi(x), z ~ q(z|x); the
   encoder on z ~ pi(z), x ~ p(x|z); minibatch gradients, nothing differentiated through a sampler.
 """
@@ -128,6 +129,13 @@ def newton(game: Game, min_step: float = 1.0 / 1024, tol: float = 0.0) -> Algori
             d = np.linalg.solve(jac, -gv)
         except np.linalg.LinAlgError:
             d = np.linalg.lstsq(jac, -gv, rcond=None)[0]
+        radius = 10.0 * (1.0 + float(np.linalg.norm(v)))      # trust radius: no jumps to absurd points
+        with np.errstate(over="ignore", invalid="ignore"):     # a near-singular J can give huge d
+            step_norm = float(np.linalg.norm(d))
+        if not np.isfinite(step_norm):
+            d, step_norm = np.zeros_like(d), 0.0
+        if step_norm > radius:
+            d *= radius / step_norm
         s = 1.0
         while s >= min_step:
             cand = game.unflatten(v + s * d)

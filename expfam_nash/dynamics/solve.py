@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_int, check_positive
+from ..families import GaussianLearned
 from ..game import DomainError, Game, NonFiniteError, Params
 from . import algorithms as alg
 from .escape import EscapeTest, escape_test
@@ -176,12 +177,34 @@ def gradient_flow(game: Game, params: Params, max_steps: int, tol: float, lr: fl
     return p, traj, lr
 
 
+#: at |natural parameter| >= this on a finite support, probabilities are within e^-30 of 0 or 1
+SATURATION = 30.0
+
+
 def _natural_extent(game: Game, params: Params) -> float:
     """max |natural parameter| over the finite supports (0 for continuous pairs)."""
     eng = game.engine
     if not hasattr(eng, "psi_Z"):
         return 0.0
     return float(max(np.abs(eng.psi_Z @ params.theta.T).max(), np.abs(eng.chi_X @ params.phi.T).max()))
+
+
+def saturated(game: Game, params: Params) -> bool:
+    """A point where float64 cannot certify an equilibrium: on finite supports some natural parameter
+    has |eta| >= SATURATION (probabilities within e^-30 of 0 or 1, gradients below rounding);
+    for learned Gaussian variances, a variance <= 1e-9 times the data's scale (the boundary of the
+    domain). Runs that end there have left every compact set, whatever their residual."""
+    if _natural_extent(game, params) >= SATURATION:
+        return True
+    out = []
+    for player, par in ((game.decoder, params.theta), (game.encoder, params.phi)):
+        fam = player.family
+        if isinstance(fam, GaussianLearned):
+            out.append(float((-0.5 / par[fam.dim:, -1]).min()))
+    if not out:
+        return False
+    scale = max(1.0, float(np.max(np.diag(game.data.moments()[1]))))
+    return min(out) <= 1e-9 * scale
 
 
 def _newton_polish(game: Game, params: Params, tol: float, max_iter: int = 60):
@@ -245,7 +268,7 @@ def _auto(game: Game, params: Params, tol: float, max_steps: int, lr: float | No
     def accept(polished, ptraj, start):
         moved = np.linalg.norm(game.flatten(polished) - game.flatten(start))
         return (ptraj.residual[-1] <= tol and moved <= 1.0 + 0.1 * start.norm()
-                and _natural_extent(game, polished) < 30.0)
+                and not saturated(game, polished))
 
     while used < max_steps:
         p, piece, lr = gradient_flow(game, params, max_steps - used, polish_at, lr, on_chunk=on_chunk)
@@ -255,11 +278,11 @@ def _auto(game: Game, params: Params, tol: float, max_steps: int, lr: float | No
         used = traj.iterations
         params = p
         escape = escape_test(traj.steps, traj.param_norm, traj.residual)
+        polished, ptraj = _newton_polish(game, params, tol)
+        if accept(polished, ptraj, params):       # also rescues a slow approach that looked like an escape
+            return polished, traj.concat(ptraj), escape, "gradient flow, then Newton polish"
         if escape.escaping and traj.residual[-1] > polish_at:
             return params, traj, escape, "parameters grow like log(t) while the residual shrinks"
-        polished, ptraj = _newton_polish(game, params, tol)
-        if accept(polished, ptraj, params):
-            return polished, traj.concat(ptraj), escape, "gradient flow, then Newton polish"
         if traj.residual[-1] > polish_at:        # the flow stalled or ran out of budget
             state, btraj = alg.run(game, alg.best_response_iteration(game), params, 200, tol=polish_at)
             polished, ptraj = _newton_polish(game, state.params, tol)
@@ -289,15 +312,22 @@ def _certify(game: Game, params: Params, traj: Trajectory, method: str, reason: 
         est = game.estimate(params, n_samples=20000, seed=0)
         residual = float(np.linalg.norm(game.flatten(est.gradient)))
         gap, attained = float("nan"), False
-    diverged = bool(escape.escaping and residual > tol) or (
-        escape.escaping and _natural_extent(game, params) >= 30.0)
+    at_boundary = game.exact and saturated(game, params)
+    # only the flow-based methods speak for the game's dynamics: Newton or best-response iterations
+    # that wander off to a saturated point have failed, which is not evidence of an escape
+    flow_like = method in ("auto", "simultaneous", "alternating", "stochastic")
+    grew = flow_like and traj.param_norm.size > 1 and traj.param_norm[-1] > traj.param_norm[0]
+    diverged = bool(escape.escaping and residual > tol) or bool(at_boundary and (escape.escaping or grew))
+    if at_boundary:
+        reason += ("; the end point is saturated (a natural parameter beyond +-30 or a vanishing learned "
+                   "variance): no equilibrium can be certified there")
     # a recession direction holds for every opponent: no finite equilibrium exists at all
     certified = [pl for pl in ("decoder", "encoder") if game.recession_certificate(pl) is not None]
     if certified:
         diverged = True
         reason += (f"; the {' and '.join(certified)}'s supremum is never attained (recession direction): "
                    "no finite equilibrium exists")
-    converged = bool(game.exact and residual <= tol and not diverged)
+    converged = bool(game.exact and residual <= tol and not diverged and not at_boundary)
     if not game.exact:
         reason += "; no exact engine: residual is a Monte Carlo estimate, convergence not certified"
     return EquilibriumResult(

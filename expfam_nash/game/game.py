@@ -20,7 +20,7 @@ from .best_response import Maximisation, newton_maximise
 from .finite import FiniteEngine
 from .params import Layout, Params
 from .players import Player
-from .recession import recession_direction
+from .recession import NotDecided, recession_direction
 from .sampled import SampledEstimate, estimate
 
 PLAYERS = ("decoder", "encoder")
@@ -147,7 +147,7 @@ class Game:
         return Params(*out)
 
     @staticmethod
-    def _bias_start(player: Player, target: Distribution, rng) -> np.ndarray:
+    def _bias_start(player: Player, target: Distribution, rng, exact: bool = False) -> np.ndarray:
         fam = player.family
         if isinstance(target, (Finite, Gaussian)):
             mean, cov = target.moments()
@@ -163,8 +163,13 @@ class Game:
             # the target's mean statistics, mixed 1% with the uniform distribution on the support
             # (= the mean map at eta = 0, as h = 1) so that they lie strictly inside the mean domain
             # (a constant pixel would sit on its boundary)
-            mu = 0.99 * (target.weights @ fam.sufficient_statistics(target.points)) \
-                + 0.01 * fam.mean(np.zeros((1, fam.stat_dim)))[0]
+            mu = target.weights @ fam.sufficient_statistics(target.points)
+            if exact:        # the marginal itself, when it lies inside the mean domain
+                try:
+                    return fam.natural(mu[None])[0]
+                except ValueError:
+                    pass
+            mu = 0.99 * mu + 0.01 * fam.mean(np.zeros((1, fam.stat_dim)))[0]
             return fam.natural(mu[None])[0]
         return np.zeros(fam.stat_dim)
 
@@ -272,9 +277,12 @@ class Game:
         natural_size = (lambda x: float(np.abs(feats @ full(x)[0 if dec else 1].T).max())) if feats is not None \
             else (lambda x: 0.0)
         start = (p.theta if dec else p.phi)[mask]
+        decided, direction = self._recession(player)
+        # with an exact certificate of attainment Newton runs until it converges; the bound on the
+        # natural parameters is a heuristic used only where no certificate could be computed
+        bound = 35.0 if feats is not None and (direction is not None or not decided) else np.inf
         result = newton_maximise(fgh, value, start, natural_size, in_domain, tol=tol, max_iter=max_iter,
-                                 natural_bound=np.inf if feats is None else 35.0)
-        direction = self.recession_certificate(player)
+                                 natural_bound=bound)
         if direction is not None:
             result = replace(result, attained=False, escape_direction=direction,
                              reason="recession direction found: the supremum is approached only at infinity "
@@ -283,17 +291,23 @@ class Game:
 
     def recession_certificate(self, player: str) -> np.ndarray | None:
         """A direction D with U(theta + s D) increasing towards its supremum as s -> infinity, for
-        every theta (finite pairs; see ``game.recession``), or None when there is none. Cached:
-        the set of positively weighted pairs does not depend on the parameters."""
-        cache = self.__dict__.setdefault("_recession", {})
+        every theta (finite pairs; see ``game.recession``), or None when there is none or when it
+        could not be decided (see ``_recession``)."""
+        return self._recession(player)[1]
+
+    def _recession(self, player: str) -> tuple[bool, np.ndarray | None]:
+        """(decided, direction). Cached: the positively weighted pairs do not depend on the parameters."""
+        cache = self.__dict__.setdefault("_recession_cache", {})
         if player not in cache:
             eng = self.engine
-            if not hasattr(eng, "weighted_pairs"):
-                cache[player] = None
-            else:
-                me = self.decoder if player == "decoder" else self.encoder
+            me = self.decoder if player == "decoder" else self.encoder
+            try:
+                if not hasattr(eng, "weighted_pairs"):
+                    raise NotDecided("no finite engine")
                 free = me.mask & ~(me.penalty_mask if self.rho > 0 else np.zeros_like(me.mask))
-                cache[player] = recession_direction(me.family, *eng.weighted_pairs(player), free)
+                cache[player] = (True, recession_direction(me.family, *eng.weighted_pairs(player), free))
+            except NotDecided:
+                cache[player] = (False, None)
         return cache[player]
 
     def _support_features(self, player: Player):

@@ -42,16 +42,21 @@ def _lp_direction(rows: np.ndarray, free: np.ndarray) -> np.ndarray | None:
     return out
 
 
+class NotDecided(Exception):
+    """The certificate does not apply (continuous family) or the LP is too large to attempt."""
+
+
 def recession_direction(family, y_stats: np.ndarray, feats: np.ndarray, free: np.ndarray) -> np.ndarray | None:
-    """A direction D (shape of theta) along which the supremum escapes, or None if there is none.
+    """A direction D (shape of theta) along which the supremum escapes, or None if there is none
+    (then every best response of this player is attained).
 
     ``y_stats``: T(y_r) for each weighted pair (positive weight), ``feats``: psi_r, ``free``: the
-    coordinates D may use (mask, minus penalised entries when rho > 0). Returns None also for
-    families without a finite support (the certificate does not apply there)."""
+    coordinates D may use (mask, minus penalised entries when rho > 0). Raises ``NotDecided`` for
+    families without a finite support and for LPs above ``MAX_LP_ROWS`` rows."""
     m, k = free.shape
     if isinstance(family, Bernoulli):
-        if y_stats.shape[0] * k > MAX_LP_ROWS * 4:
-            return None
+        if y_stats.shape[0] > MAX_LP_ROWS:
+            raise NotDecided(f"{y_stats.shape[0]} weighted pairs: LP not attempted")
         out = np.zeros((m, k))
         found = False
         for c in range(m):
@@ -63,7 +68,7 @@ def recession_direction(family, y_stats: np.ndarray, feats: np.ndarray, free: np
     if isinstance(family, Categorical):
         n = y_stats.shape[0]
         if n * (m + 1) > MAX_LP_ROWS:
-            return None
+            raise NotDecided(f"{n * (m + 1)} constraint rows: LP not attempted")
         cls = np.where(y_stats.sum(1) > 0, y_stats.argmax(1) + 1, 0)
         rows = []
         for other in range(m + 1):
@@ -76,4 +81,4 @@ def recession_direction(family, y_stats: np.ndarray, feats: np.ndarray, free: np
             rows.append((coef[keep, :, None] * feats[keep, None, :]).reshape(-1, m * k))
         d = _lp_direction(np.concatenate(rows), free.ravel())
         return None if d is None else d.reshape(m, k)
-    return None
+    raise NotDecided(f"{type(family).__name__}: no finite support")

@@ -44,15 +44,18 @@ SCALES = (0.5, 1.0, 2.0, 4.0)
 
 
 def collapsed_start(game: Game) -> Params:
-    """Both conditionals independent of their conditioning variable, equal to the target marginals."""
-    base = game.init(seed=0, scale=0.0)
+    """Both conditionals independent of their conditioning variable and equal to the target
+    marginals (the exact marginal's natural parameter when it is interior). For lifts with a bias
+    column this is weights 0 and bias = the marginal; for one-hot lifts every column = the marginal."""
     out = []
-    for player, par in ((game.decoder, base.theta), (game.encoder, base.phi)):
-        if player.lift.bias_index is None:            # one-hot / table lifts: every column = the marginal
-            target = game.data if player is game.decoder else game.prior
-            bias = game._bias_start(player, target, as_rng(0))
-            par = np.repeat(bias[:, None], player.shape[1], axis=1) * player.mask
-        out.append(par)
+    for player, target in ((game.decoder, game.data), (game.encoder, game.prior)):
+        bias = game._bias_start(player, target, as_rng(0), exact=True)
+        par = np.zeros(player.shape)
+        if player.lift.bias_index is None:
+            par[:] = bias[:, None]
+        else:
+            par[:, player.lift.bias_index] = bias
+        out.append(par * player.mask)
     return Params(*out)
 
 
