@@ -134,7 +134,8 @@ REGISTER: tuple[Claim, ...] = (
         Finding("Bernoulli pair, affine lifts, rho = 0, random weighted data", "refuted by counterexample",
                 ("cmd:expfam-nash verify bernoulli --data random:6:0 --latent-dim 3",
                  T + "test_counterexample_bernoulli_escapes_past_an_unstable_collapsed_point"),
-                "the only finite equilibrium found is the collapsed point, unstable; generic runs escape to infinity"),
+                "every finite equilibrium found is unstable (with 64 starts: 4 classes, the collapsed point among "
+                "them, all with an eigenvalue of positive real part); most runs escape to infinity"),
         Finding("finite pairs under the Rosen condition of claim 4", "proved (argued)",
                 (T + "test_claim4_rosen_level_makes_the_game_diagonally_strictly_concave",),
                 "unique and globally attracting"),
