@@ -59,9 +59,11 @@ class Affine(Lift):
         return np.concatenate([u, np.ones((u.shape[0], 1))], axis=1)
 
 
-def _row_keys(points: np.ndarray) -> list[bytes]:
-    # "+ 0.0" maps -0.0 to +0.0: the two compare equal but have different bytes
-    return [np.ascontiguousarray(r + 0.0).tobytes() for r in np.asarray(points, dtype=np.float64)]
+def _row_keys(points: np.ndarray) -> np.ndarray:
+    """One opaque key per row (its bytes, as a numpy void scalar), sortable and comparable.
+    "+ 0.0" maps -0.0 to +0.0: the two compare equal but have different bytes."""
+    pts = np.ascontiguousarray(np.asarray(points, dtype=np.float64) + 0.0)
+    return pts.view(np.dtype((np.void, pts.dtype.itemsize * pts.shape[1]))).ravel()
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -70,7 +72,8 @@ class _TableLift(Lift):
 
     support: np.ndarray
     table: np.ndarray
-    _index: dict = field(default=None, compare=False)
+    _order: np.ndarray = field(default=None, compare=False)
+    _sorted_keys: np.ndarray = field(default=None, compare=False)
 
     def __post_init__(self):
         sup = as_float_array(self.support, "support", ndim=2)
@@ -78,23 +81,26 @@ class _TableLift(Lift):
         if tab.shape[0] != sup.shape[0]:
             raise ValueError(f"features: expected one row per support point ({sup.shape[0]}), got {tab.shape[0]}")
         keys = _row_keys(sup)
-        if len(set(keys)) != len(keys):
+        order = np.argsort(keys, kind="stable")
+        if np.any(keys[order][1:] == keys[order][:-1]):
             raise ValueError("support: points must be distinct")
         object.__setattr__(self, "support", sup)
         object.__setattr__(self, "table", tab)
-        object.__setattr__(self, "_index", {k: i for i, k in enumerate(keys)})
+        object.__setattr__(self, "_order", order)
+        object.__setattr__(self, "_sorted_keys", keys[order])
 
     input_dim = property(lambda self: self.support.shape[1])
     n_features = property(lambda self: self.table.shape[1])
 
     def indices(self, u: np.ndarray) -> np.ndarray:
-        out = np.empty(u.shape[0], dtype=np.int64)
-        for i, key in enumerate(_row_keys(u)):
-            j = self._index.get(key)
-            if j is None:
-                raise ValueError(f"u: point {u[i].tolist()} is not in the lift's support")
-            out[i] = j
-        return out
+        """Row of the support holding each point of ``u`` (binary search over the sorted keys)."""
+        keys = _row_keys(u)
+        pos = np.minimum(np.searchsorted(self._sorted_keys, keys), self._sorted_keys.size - 1)
+        found = self._sorted_keys[pos] == keys
+        if not found.all():
+            bad = int(np.nonzero(~found)[0][0])
+            raise ValueError(f"u: point {u[bad].tolist()} is not in the lift's support")
+        return self._order[pos]
 
     def _features(self, u):
         return self.table[self.indices(u)]

@@ -34,10 +34,14 @@ MAX_JACOBIAN_SIZE = 6000
 FUSED_MAX_PAIRS = 2 ** 12
 
 
+def _key(row: np.ndarray) -> bytes:
+    return np.ascontiguousarray(row + 0.0, dtype=np.float64).tobytes()     # + 0.0: -0.0 -> +0.0
+
+
 def _support_index(lift_support_keys: dict, points: np.ndarray, name: str) -> np.ndarray:
     idx = np.empty(points.shape[0], dtype=np.int64)
     for r, row in enumerate(points):
-        j = lift_support_keys.get(np.ascontiguousarray(row, dtype=np.float64).tobytes())
+        j = lift_support_keys.get(_key(row))
         if j is None:
             raise ValueError(f"{name}: point {row.tolist()} is outside the family's support")
         idx[r] = j
@@ -62,8 +66,8 @@ class FiniteEngine:
                              f"(limit {MAX_ENUMERATION:.3g}); use the sampled engine (game.estimate)")
         self.decoder, self.encoder, self.alpha, self.rho, self.block = decoder, encoder, alpha, rho, block
         X, Z = fx.support(), fz.support()
-        xkeys = {np.ascontiguousarray(r).tobytes(): i for i, r in enumerate(X)}
-        zkeys = {np.ascontiguousarray(r).tobytes(): i for i, r in enumerate(Z)}
+        xkeys = {_key(r): i for i, r in enumerate(X)}
+        zkeys = {_key(r): i for i, r in enumerate(Z)}
         self.X, self.Z = X, Z
         self.T_X, self.logh_X, self.chi_X = fx.sufficient_statistics(X), fx.log_base_measure(X), encoder.lift(X)
         self.S_Z, self.logg_Z, self.psi_Z = fz.sufficient_statistics(Z), fz.log_base_measure(Z), decoder.lift(Z)

@@ -2,21 +2,23 @@
 
 Randomness stays outside the kernels: callers draw uniforms from a seeded
 ``numpy.random.Generator`` and the kernels turn them into samples, so results depend only on
-the seed (and never on the thread count).
+the seed. The kernels are serial: minibatches are small, and a parallel region here costs more
+than it saves (idle Numba and OpenBLAS worker threads spin and block each other; see
+benchmarks/README.md, "Threads").
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def bernoulli_from_uniform(eta, u):
     """y_ic = 1[u_ic < sigmoid(eta_ic)]."""
     out = np.empty_like(eta)
-    for i in prange(eta.shape[0]):
+    for i in range(eta.shape[0]):
         for c in range(eta.shape[1]):
             e = eta[i, c]
             p = 1.0 / (1.0 + math.exp(-e))   # exp(-e) = inf for e << 0 gives p = 0 exactly
@@ -28,12 +30,12 @@ def bernoulli_from_uniform_reference(eta, u):
     return (u < 1.0 / (1.0 + np.exp(-eta))).astype(np.float64)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def categorical_from_uniform(eta, u):
     """Class y_i with reference class 0: inverse CDF of softmax((0, eta_i)) at u_i."""
     n, m = eta.shape
     out = np.empty((n, 1))
-    for i in prange(n):
+    for i in range(n):
         top = 0.0
         for c in range(m):
             top = max(top, eta[i, c])
