@@ -109,3 +109,26 @@ def test_cli_claims_and_bad_verify_input(capsys):
     assert [c["claim"] for c in claims] == list(range(1, 9))
     assert main(["verify", "--starts", "1", "tabular"]) == 2
     assert "starts" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lam,kw", [
+    (3.0, dict(s=0.5, t=0.8)), (0.3, dict(s=0.5, t=0.8)),
+    (2.0, dict(t=0.5, decoder_learned=True)), (2.0, dict(t=1.5, decoder_learned=True)),
+    (2.0, dict(s=0.5, encoder_learned=True)), (0.4, dict(s=0.5, encoder_learned=True)),
+])
+def test_verify_matches_the_symbolic_branches(lam, kw):
+    """The classes verify finds are the closed-form branches of proofs/linear_gaussian (one eigen-direction):
+    same reconstruction gains, same stability verdicts, collapsed exactly where the gain is 0."""
+    from expfam_nash.symbolic import linear_gaussian_branches
+
+    branches = linear_gaussian_branches(lam, **kw)
+    expected = sorted({(round(b.gain, 6), bool(b.stable)) for b in branches})
+    game = en.models.linear_gaussian(eigenvalues=[lam], latent_dim=1,
+                                     decoder_var="learned" if kw.get("decoder_learned") else kw["s"],
+                                     encoder_var="learned" if kw.get("encoder_learned") else kw["t"])
+    v = verify(game, starts=8, seed=0)
+    found = sorted((round(float(c.representative.invariants["gain"][0]), 6), c.representative.stable)
+                   for c in v.classes)
+    assert found == expected
+    for c in v.classes:
+        assert c.collapsed == (abs(c.representative.invariants["gain"][0]) < 1e-9)

@@ -141,7 +141,7 @@ def cmd_verify(args) -> int:
 
 
 def _import_proofs():
-    """The top-level ``proofs`` package of the checkout this package lives in (not installed with it)."""
+    """The top-level ``proofs`` package: the checkout's, next to this package, or the installed one."""
     import importlib
     from pathlib import Path
 
@@ -151,8 +151,7 @@ def _import_proofs():
     try:
         return importlib.import_module("proofs")
     except ImportError:
-        raise ValueError("prove: the proofs/ folder was not found next to the package; run from a checkout "
-                         "of expfam-nash (pip install -e .)") from None
+        raise ValueError("prove: the proofs package is missing; reinstall expfam-nash") from None
 
 
 def cmd_prove(args) -> int:

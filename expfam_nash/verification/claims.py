@@ -119,6 +119,13 @@ REGISTER: tuple[Claim, ...] = (
                 "no uniform curvature bound in the bias directions; only point certificates are computed"),
     )),
     Claim(5, "headline: unique and stable", "Lifted exponential-family pairs have a unique and stable equilibrium.", (
+        Finding("linear-Gaussian pair, one direction: every nontrivial branch is stable where it exists (fixed: "
+                "lam > s t; decoder variance learned: t < 1; encoder variance learned: lam > s, the PPCA solution); "
+                "the collapsed point is stable exactly below these thresholds", "proved symbolically",
+                ("proof:linear_gaussian",
+                 "test:tests/test_symbolic.py::test_linear_gaussian_branches_are_engine_equilibria_with_the_same_stability",
+                 "test:tests/test_verify.py::test_verify_matches_the_symbolic_branches"),
+                "Routh-Hurwitz on the full Jacobian in the engine's natural coordinates, biases included"),
         Finding("linear-Gaussian pair with fixed variances and lam_1 > s t", "refuted by counterexample",
                 ("cmd:expfam-nash verify linear-gaussian --eigenvalues 3,1 --latent-dim 1 --decoder-var 0.5 --encoder-var 0.8",
                  "proof:linear_gaussian", T + "test_counterexample_linear_gaussian_has_a_collapsed_saddle"),
@@ -136,6 +143,15 @@ REGISTER: tuple[Claim, ...] = (
                  T + "test_counterexample_bernoulli_escapes_past_an_unstable_collapsed_point"),
                 "every finite equilibrium found is unstable (with 64 starts: 4 classes, the collapsed point among "
                 "them, all with an eigenvalue of positive real part); most runs escape to infinity"),
+        Finding("Bernoulli pairs, affine lifts, alpha = 0, rho = 0: the collapsed point is never strictly stable "
+                "(a zero eigenvalue for uncorrelated data coordinates, a saddle for correlated ones); it is stable "
+                "iff rho > rho* = max Re spec of the centred weight block J_w, which for a product prior and equal "
+                "data variances sigma^2 is max_c Var(z_c) sigma (sqrt(lambda_max(Sigma_x)) - sigma)",
+                "verified on generated instances",
+                ("proof:collapsed_affine", "test:tests/test_symbolic.py::test_collapsed_point_gradient_jacobian_and_stability",
+                 "test:tests/test_symbolic.py::test_equal_variance_threshold_formula"),
+                "its Jacobian is derived symbolically; the stability criterion is checked numerically (240 cases "
+                "in the proof script), not proved"),
         Finding("finite pairs under the Rosen condition of claim 4", "proved (argued)",
                 (T + "test_claim4_rosen_level_makes_the_game_diagonally_strictly_concave",),
                 "unique and globally attracting"),
@@ -146,9 +162,14 @@ REGISTER: tuple[Claim, ...] = (
                 "joint whose marginals are the data and the prior, alpha in (0, 1], rho in {0, 0.1}",
                 "verified on generated instances", (T + "test_claim6_anchored_games_have_one_stable_class",),
                 f"verify finds exactly one class, stable, no escape ({N})"),
-        Finding("tabular pairs, alpha > 0, rho = 0: the labelled joint itself is the equilibrium (the joints coincide)",
-                "proved symbolically", ("proof:tabular", T + "test_claim6_anchored_tabular_equilibrium_is_the_labelled_joint"),
-                "uniqueness decided symbolically for 2 x 2 tables (see proofs/tabular.md)"),
+        Finding("tabular pairs, any NX and NZ, alpha > 0, rho = 0, labelled joint L > 0 everywhere: L is the unique "
+                "equilibrium (the two joints coincide with it)",
+                "proved (argued)", ("proof:tabular", T + "test_claim6_anchored_tabular_equilibrium_is_the_labelled_joint",
+                                    "test:tests/test_symbolic.py::test_labelled_joint_is_the_equilibrium_with_alpha"),
+                "a max/min comparison of the ratios u_z = pi(z)/m_p(z), v_x = pi(x)/m_q(x) forces u = v = 1; every "
+                "algebraic identity of the argument is checked by sympy (proofs/tabular.md)"),
+        Finding("tabular pairs with a labelled joint that has zero entries, or rho > 0", "open", (),
+                "only the generated instances above (rho in {0, 0.3}) are verified"),
     )),
     Claim(7, "limiting distribution", "If the joints pi(z) p(x|z) and pi(x) q(z|x) coincide, pi(x) is stationary for "
                                       "x -> z -> x; quantify the gap otherwise.", (

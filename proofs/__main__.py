@@ -1,0 +1,6 @@
+"""python -m proofs [NAME ...]"""
+import sys
+
+from . import main
+
+sys.exit(main())
