@@ -80,6 +80,18 @@ def main(argv=None) -> int:
         if a:
             out.append(f"Gradient vs N (d = 14, k = 8): {a['intercept_ms']:.2f} ms + {a['per_data_point_us']:.2f} us "
                        f"per data point ({a['per_pair_ns']:.1f} ns per decoder (x, z) pair).")
+    vt = _load("verify_time", quick)
+    if vt:
+        r = vt["results"]
+        out.append(f"\n**verify_time** (1 thread; `{r['game']}`; target {r['target_s']:g} s)\n")
+        out.append("| rho | median s | min s | runs | verdict |")
+        out.append("|---|---|---|---|---|")
+        for key in ("l2=0.1", "l2=0"):
+            x = r[key]
+            v = x["verdicts"][0]
+            out.append(f"| {x['l2']:g} | {x['median_s']:.3f} | {x['seconds'][0]:.3f} | {len(x['seconds'])} | "
+                       f"unique {v['unique']}, {v['classes']} classes, escaped {v['escaped']}, "
+                       f"not converged {v['not_converged']} |")
     print("\n".join(out))
     return 0
 
