@@ -22,7 +22,7 @@ import tracemalloc
 
 import numpy as np
 
-from ._common import emit, fresh, timed, worker_thread_info
+from ._common import fresh, timed, worker_thread_info
 
 SPEC = {"d": 16, "k": 10, "n": 4096, "seed": 0}
 

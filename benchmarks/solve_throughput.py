@@ -75,7 +75,7 @@ def task_profile(args: dict) -> dict:
     st = pstats.Stats(prof)
     total = st.total_tt
     rows = []
-    for (fn, line, name), (cc, nc, tt, ct, _) in st.stats.items():
+    for (fn, line, name), (_, nc, tt, ct, _) in st.stats.items():
         rows.append({"function": f"{_short(fn)}:{line}({name})", "ncalls": nc, "tottime": tt, "cumtime": ct})
     top_tot = sorted(rows, key=lambda r: -r["tottime"])[: args.get("top", 20)]
     top_cum = sorted(rows, key=lambda r: -r["cumtime"])[: args.get("top", 20)]

@@ -134,7 +134,7 @@ def body(p: Proof) -> None:
     p.check("closed-form Jacobian == engine Jacobian", jerr < 1e-12, f"max |diff| {jerr:.1e}")
     p.check("uniform prior, symmetric data: rho* == (1/4) sigma (sqrt(lambda_max) - sigma)", ferr < 1e-12, f"{ferr:.1e}")
     vals = []
-    for trial in range(400):
+    for _ in range(400):
         d, k = int(rng.integers(1, 5)), int(rng.integers(1, 4))
         X, Z = binary_support(d), binary_support(k)
         wx, wz = rng.dirichlet(np.ones(2 ** d) * rng.choice([0.3, 1, 4])), rng.dirichlet(np.ones(2 ** k) * rng.choice([0.3, 1, 4]))

@@ -1,7 +1,6 @@
 """Each utility is concave in the player's own parameters (proofs/concavity.md)."""
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from expfam_nash.symbolic import families as F

@@ -126,7 +126,7 @@ def body(p: Proof) -> None:
                     zero == 0 and ok and open_ and all(o == thr for o in open_), f"conditions {open_}")
         # nontrivial branch in a rational parametrisation
         if mode == (False, False):
-            rep, wv, sv, tv, lamv = {LAM: T * (W ** 2 + S) ** 2 / S}, W, S, T, T * (W ** 2 + S) ** 2 / S
+            rep, wv, sv, tv = {LAM: T * (W ** 2 + S) ** 2 / S}, W, S, T
         elif mode == (True, False):
             rep, wv, sv, tv = {T: 1 / (1 + R)}, sp.sqrt(LAM * R / (1 + R)), LAM / (1 + R), 1 / (1 + R)
         else:

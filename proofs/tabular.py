@@ -20,13 +20,12 @@ def _coupling_subs(g, C):
 
 
 def body(p: Proof) -> None:
-    alpha, rho = sp.Symbol("alpha", positive=True), sp.Symbol("rho", nonnegative=True)
+    alpha = sp.Symbol("alpha", positive=True)
     p.step("Best responses (rho = 0): the decoder's gradient in column z is m_p(x, z) - m_p(z) p(x|z) (x >= 1)")
     P = sp.Matrix(2, 3, sp.symbols("P0:6", positive=True))
     g = tabular_game(P, alpha, 0)
     th, ph = g.theta, g.phi
     pix = [sum(P[i, :]) for i in range(2)]
-    piz = [sum(P[:, j]) for j in range(3)]
     q = lambda i, j: sp.exp(ph[j - 1, i] if j else 0) / (1 + sum(sp.exp(ph[c, i]) for c in range(2)))
     pr = lambda i, j: sp.exp(th[i - 1, j] if i else 0) / (1 + sp.exp(th[0, j]))
     mp = lambda i, j: (1 - alpha) * pix[i] * q(i, j) + alpha * P[i, j]

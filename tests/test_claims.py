@@ -2,7 +2,6 @@
 on the conditions under which the claims register (expfam_nash/verification/claims.py) says it
 holds; counterexamples are kept as explicit regression tests."""
 import ast
-import re
 from pathlib import Path
 
 import numpy as np

@@ -22,7 +22,6 @@ import numpy as np
 from .._validation import MAX_ENUMERATION
 from ..environment import Finite, FiniteJoint
 from ..families import Bernoulli
-from ..families import Categorical
 from ..kernels import finite_game
 from ..kernels.pairs import bernoulli_product_col_sums, bernoulli_product_row_sums, pair_sums
 from .players import Player
@@ -276,7 +275,7 @@ class FiniteEngine:
     def weighted_pairs(self, player: str) -> tuple[np.ndarray, np.ndarray]:
         """(T(y_r), psi_r) over the pairs with positive weight in the player's utility (the
         pattern does not depend on the parameters: conditionals have full support)."""
-        rows_t, rows_f = [], []
+        rows_t = []
         if self.alpha < 1:
             if player == "decoder":
                 ii, jj = np.meshgrid(self.data_index, np.arange(self.Z.shape[0]), indexing="ij")

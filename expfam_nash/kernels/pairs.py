@@ -36,7 +36,6 @@ row order. Scratch memory is bounded by ``PRODUCT_SCRATCH`` besides the result.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from llvmlite import ir

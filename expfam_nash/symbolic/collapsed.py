@@ -89,7 +89,6 @@ def centred_weight_jacobian(Sigma_x, Sigma_z, xbar, zbar, rho: float = 0.0) -> n
     xbar, zbar = np.atleast_1d(xbar), np.atleast_1d(zbar)
     Dx, Dz = np.diag(xbar * (1 - xbar)), np.diag(zbar * (1 - zbar))
     d, k = xbar.size, zbar.size
-    Id, Ik = np.eye(d), np.eye(k)
     # row-major vec: vec(A X B) = kron(A, B^T) vec(X)
     top = np.hstack([-np.kron(Dx, Dz) - rho * np.eye(d * k), np.kron(Sx, Dz)])
     bottom = np.hstack([np.kron(Dx, Sz.T), -np.kron(Dx, Dz) - rho * np.eye(d * k)])

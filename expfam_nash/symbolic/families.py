@@ -54,7 +54,6 @@ def gaussian_fixed_logpdf(y: Sequence, eta: Sequence, s) -> sp.Expr:
 
 
 def gaussian_learned_logpdf(y: Sequence, eta: Sequence) -> sp.Expr:
-    d = len(y)
     T = list(y) + [a ** 2 for a in y]
     return sum(a * e for a, e in zip(T, eta)) - gaussian_learned_A(eta)
 

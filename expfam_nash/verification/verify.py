@@ -35,7 +35,6 @@ import numpy as np
 
 from .._validation import as_rng, check_int
 from ..dynamics.solve import EquilibriumResult, solve
-from ..families import GaussianFixed, GaussianLearned
 from ..game import Game, Params
 from .rosen import RosenCertificate, global_certificate, point_certificate
 from .symmetry import SymmetryGroup, invariant_distance, latent_symmetries
