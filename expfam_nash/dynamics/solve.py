@@ -254,10 +254,12 @@ def _stalled(traj: Trajectory) -> bool:
 
 def _auto(game: Game, params: Params, tol: float, max_steps: int, lr: float | None, progress: bool = False):
     """Flow, then Newton polish; if the flow stalls (stiff directions, e.g. learned variances),
-    best-response iteration, then Newton polish. Returns (params, trajectory, escape test, reason)."""
+    best-response iteration, then Newton polish. A polished point with an eigenvalue of positive
+    real part (a saddle the flow passed near) is kept only as a fallback while the flow goes on: the
+    default method aims for a stable equilibrium. Returns (params, trajectory, escape test, reason)."""
     scale = max(1.0, game.residual(params))
     polish_at = 1e-4 * scale
-    traj, used, escape = None, 0, None
+    traj, used, escape, fallback = None, 0, None, None
 
     def on_chunk(p, tr):
         if progress:
@@ -265,10 +267,15 @@ def _auto(game: Game, params: Params, tol: float, max_steps: int, lr: float | No
                   f"|params| {tr.param_norm[-1]:.4g}", end="", file=sys.stderr, flush=True)
         return _stalled(tr) and not escape_test(tr.steps, tr.param_norm, tr.residual).escaping
 
-    def accept(polished, ptraj, start):
+    def polish(start: Params):
+        """(point, trajectory, not strictly unstable) of a Newton polish that lands close to ``start``
+        on a non-saturated equilibrium; point is None otherwise."""
+        polished, ptraj = _newton_polish(game, start, tol)
         moved = np.linalg.norm(game.flatten(polished) - game.flatten(start))
-        return (ptraj.residual[-1] <= tol and moved <= 1.0 + 0.1 * start.norm()
-                and not saturated(game, polished))
+        if ptraj.residual[-1] > tol or moved > 1.0 + 0.1 * start.norm() or saturated(game, polished):
+            return None, ptraj, False
+        eig = np.linalg.eigvals(game.jacobian(polished))
+        return polished, ptraj, bool(eig.real.max() <= 1e-7 * max(1.0, float(np.abs(eig).max())))
 
     while used < max_steps:
         p, piece, lr = gradient_flow(game, params, max_steps - used, polish_at, lr, on_chunk=on_chunk)
@@ -278,24 +285,31 @@ def _auto(game: Game, params: Params, tol: float, max_steps: int, lr: float | No
         used = traj.iterations
         params = p
         escape = escape_test(traj.steps, traj.param_norm, traj.residual)
-        polished, ptraj = _newton_polish(game, params, tol)
-        if accept(polished, ptraj, params):       # also rescues a slow approach that looked like an escape
-            return polished, traj.concat(ptraj), escape, "gradient flow, then Newton polish"
+        polished, ptraj, settled = polish(params)      # also rescues a slow approach that looked like an escape
+        if polished is not None:
+            if settled:
+                return polished, traj.concat(ptraj), escape, "gradient flow, then Newton polish"
+            fallback = fallback or (polished, traj.concat(ptraj))
         if escape.escaping and traj.residual[-1] > polish_at:
             return params, traj, escape, "parameters grow like log(t) while the residual shrinks"
         if traj.residual[-1] > polish_at:        # the flow stalled or ran out of budget
             state, btraj = alg.run(game, alg.best_response_iteration(game), params, 200, tol=polish_at)
-            polished, ptraj = _newton_polish(game, state.params, tol)
-            if accept(polished, ptraj, state.params):
-                return (polished, traj.concat(btraj).concat(ptraj), escape,
-                        "gradient flow (stalled), best-response iteration, then Newton polish")
+            polished, ptraj, settled = polish(state.params)
+            if polished is not None:
+                if settled:
+                    return (polished, traj.concat(btraj).concat(ptraj), escape,
+                            "gradient flow (stalled), best-response iteration, then Newton polish")
+                fallback = fallback or (polished, traj.concat(btraj).concat(ptraj))
             if used >= max_steps or not _stalled(traj):
                 break
             params, traj = state.params, traj.concat(btraj)
             continue
-        polish_at *= 1e-2                        # Newton failed near the flow: follow the flow closer, retry
+        polish_at *= 1e-2                        # no settled point near the flow yet: follow it closer
         if polish_at < tol:
             break
+    if fallback is not None:
+        return (*fallback, escape, "the flow did not settle; Newton found an equilibrium near it with an "
+                                   "eigenvalue of positive real part")
     return params, traj, escape, "step budget exhausted"
 
 
