@@ -238,9 +238,16 @@ class Game:
         return float(np.linalg.norm(self.flatten(self.gradient(params))))
 
     def jacobian(self, params: Params) -> np.ndarray:
-        """J = d(grad_theta L_p, grad_phi L_q)/d(theta, phi) on the flat layout (analytic)."""
+        """J = d(grad_theta L_p, grad_phi L_q)/d(theta, phi) on the flat layout (analytic).
+        Read-only; the last one is kept (keyed on the immutable ``Params`` object)."""
+        memo = self.__dict__.get("_jac_memo")
+        if memo is not None and memo[0] is params:
+            return memo[1]
         p = self._check(params)
-        return self._need_engine().jacobian(p.theta, p.phi)
+        jac = self._need_engine().jacobian(p.theta, p.phi)
+        jac.setflags(write=False)
+        self.__dict__["_jac_memo"] = (params, jac)
+        return jac
 
     def own_hessians(self, params: Params) -> tuple[np.ndarray, np.ndarray]:
         p = self._check(params)
