@@ -5,10 +5,11 @@
     eq = en.solve(game, seed=0)
     print(eq.summary())
 """
-from . import dynamics, environment, families, game, models
+from . import dynamics, environment, families, game, models, verification
 from .dynamics import EquilibriumResult, Trajectory, solve, stability
 from .game import Game, Params, Player
+from .verification import verify
 
 __version__ = "0.1.0"
-__all__ = ["families", "environment", "game", "dynamics", "models", "Game", "Player", "Params", "solve",
-           "stability", "EquilibriumResult", "Trajectory"]
+__all__ = ["families", "environment", "game", "dynamics", "models", "verification", "Game", "Player", "Params",
+           "solve", "verify", "stability", "EquilibriumResult", "Trajectory"]

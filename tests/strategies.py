@@ -58,3 +58,16 @@ def bernoulli_table_game(d: int, k: int, seed: int, rho: float = 0.0):
     data = Finite(X, rng.dirichlet(np.ones(X.shape[0])))
     prior = Finite(binary_support(k), rng.dirichlet(np.ones(2 ** k)))
     return Game(Player(Bernoulli(d), Affine(k)), Player(Bernoulli(k), Affine(d)), data, prior, rho=rho)
+
+
+def anchored_bernoulli_game(d: int, k: int, alpha: float, rho: float, seed: int, concentration: float = 0.5):
+    """A Bernoulli pair with affine lifts anchored by a random labelled joint (Dirichlet(concentration)
+    over {0,1}^d x {0,1}^k) whose marginals are the data and the prior."""
+    from expfam_nash import models
+
+    rng = np.random.default_rng(seed)
+    X, Z = binary_support(d), binary_support(k)
+    lab = FiniteJoint(X, Z, rng.dirichlet(np.full(X.shape[0] * Z.shape[0], concentration)).reshape(X.shape[0], -1))
+    data, prior = lab.marginals()
+    return models.bernoulli(X, weights=data.weights, latent_dim=k, prior=prior, labeled=lab,
+                            labeled_weight=alpha, l2=rho)

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import finite_games
+from strategies import anchored_bernoulli_game, finite_games
 
 import expfam_nash as en
 from expfam_nash.cli.main import build_parser
-from expfam_nash.environment import Finite, FiniteJoint
+from expfam_nash.environment import Finite
 from expfam_nash.families import binary_support
 from expfam_nash.verification import collapsed_start, global_certificate, point_certificate, verify
 from expfam_nash.verification.claims import REGISTER
@@ -182,22 +182,34 @@ def test_counterexample_bernoulli_escapes_past_an_unstable_collapsed_point():
 
 
 # -- claim 6: anchored games -----------------------------------------------------------------------
-@given(st.booleans(), st.integers(0, 10 ** 6), st.sampled_from([0.1, 0.4, 1.0]), st.sampled_from([0.0, 0.1]))
-def test_claim6_anchored_games_have_one_stable_class(tabular, seed, alpha, rho):
-    rng = np.random.default_rng(seed)
-    if tabular:
-        nx, nz = rng.integers(2, 4, size=2)
-        game = en.models.tabular(f"random:{nx}:{nz}:{seed}", labeled_weight=alpha, l2=3 * rho)
-    else:
-        d, k = int(rng.integers(2, 4)), int(rng.integers(1, 3))
-        X, Z = binary_support(d), binary_support(k)
-        lab = FiniteJoint(X, Z, rng.dirichlet(np.full(X.shape[0] * Z.shape[0], 0.5)).reshape(X.shape[0], -1))
-        data, prior = lab.marginals()
-        base = en.models.bernoulli(X, weights=data.weights, latent_dim=k)
-        game = en.Game(base.decoder, base.encoder, data, prior, labeled=lab, alpha=alpha, rho=rho)
+@given(st.integers(2, 3), st.integers(2, 3), st.integers(0, 10 ** 6), st.sampled_from([0.05, 0.4, 1.0]),
+       st.sampled_from([0.0, 0.3]))
+def test_claim6_anchored_tabular_games_have_one_stable_class(nx, nz, seed, alpha, rho):
+    game = en.models.tabular(f"random:{nx}:{nz}:{seed}", labeled_weight=alpha, l2=rho)
     v = verify(game, starts=6, seed=seed)
     assert v.unique, v.summary()
     assert v.classes[0].representative.stable
+
+
+@given(st.integers(2, 3), st.integers(1, 2), st.integers(0, 10 ** 6), st.sampled_from([0.4, 1.0]),
+       st.sampled_from([0.0, 0.1]))
+def test_claim6_strongly_anchored_bernoulli_games_have_one_stable_class(d, k, seed, alpha, rho):
+    """Only alpha in {0.4, 1}: weaker anchors are refuted (the regression test below)."""
+    game = anchored_bernoulli_game(d, k, alpha, rho, seed)
+    v = verify(game, starts=6, seed=seed)
+    assert v.unique, v.summary()
+    assert v.classes[0].representative.stable
+
+
+def test_counterexample_weakly_anchored_bernoulli_has_two_stable_classes():
+    """d = 3, k = 1, labelled joint Dirichlet(0.5) (seed 1234), rho = 0: alpha = 0.1 leaves two stable
+    equilibria (distinct invariants; the prior and the labels break every latent symmetry), alpha =
+    0.05 three classes; the same family is unique from alpha = 0.2 on."""
+    for alpha, n_classes in ((0.05, 3), (0.1, 2), (0.2, 1)):
+        v = verify(anchored_bernoulli_game(3, 1, alpha, 0.0, seed=1234), starts=16, seed=0)
+        assert len(v.classes) == n_classes and v.escaped == 0, v.summary()
+    v = verify(anchored_bernoulli_game(3, 1, 0.1, 0.0, seed=1234), starts=16, seed=0)
+    assert sum(c.representative.stable for c in v.classes) == 2 and v.symmetry.order == 1
 
 
 @given(st.integers(2, 4), st.integers(2, 4), st.integers(0, 10 ** 6), st.sampled_from([0.05, 0.3, 1.0]))

@@ -1,5 +1,5 @@
 """Command line: ``expfam-nash solve|verify [MODEL] [options]``, ``expfam-nash prove [NAME]``,
-``expfam-nash claims [--json]``.
+``expfam-nash claims [--json]``, ``expfam-nash figures [--out DIR] [--only NAME ...] [--seed S]``.
 
 Every failure caused by input is one line on stderr and exit status 2 (never a traceback);
 Ctrl-C exits with status 130.
@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("name", nargs="?", default=None)
     cp = cmds.add_parser("claims", help="the claims register of THEORY.md section 4 with verdicts and evidence")
     cp.add_argument("--json", action="store_true")
+    fp = cmds.add_parser("figures", help="regenerate the figure gallery (NAME.png + NAME.json per figure)")
+    fp.add_argument("--out", default="figures", help="output directory (default: ./figures)")
+    fp.add_argument("--only", nargs="+", metavar="NAME", default=None, help="only these figures")
+    fp.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -173,11 +177,31 @@ def cmd_claims(args) -> int:
     return 0
 
 
+def cmd_figures(args) -> int:
+    import time
+
+    from ..plot.gallery import FIGURES, write
+
+    names = args.only or list(FIGURES)
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise ValueError(f"only: unknown figure {unknown[0]!r}; expected one of {', '.join(FIGURES)}")
+    total = time.perf_counter()
+    for i, name in enumerate(names, 1):
+        start = time.perf_counter()
+        png, js = write(name, args.out, seed=args.seed)
+        print(f"[{i}/{len(names)}] {name}: {png} + {js.name} in {time.perf_counter() - start:.1f} s",
+              file=sys.stderr, flush=True)
+    print(f"{len(names)} figures in {time.perf_counter() - total:.1f} s", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return {"solve": cmd_solve, "verify": cmd_verify, "prove": cmd_prove, "claims": cmd_claims}[args.command](args)
+        return {"solve": cmd_solve, "verify": cmd_verify, "prove": cmd_prove, "claims": cmd_claims,
+                "figures": cmd_figures}[args.command](args)
     except ValueError as exc:
         print(f"expfam-nash: error: {exc}", file=sys.stderr)
         return 2

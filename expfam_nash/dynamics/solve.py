@@ -44,8 +44,7 @@ class Stability:
 
 def stability(game: Game, params: Params, jac: np.ndarray | None = None) -> Stability:
     """Spectrum of the game Jacobian and the stability verdict transversal to the symmetry orbit."""
-    jac = game.jacobian(params) if jac is None else jac
-    eig = np.linalg.eigvals(jac)
+    eig = game.spectrum(params) if jac is None else np.linalg.eigvals(jac)
     eig = eig[np.lexsort((eig.imag, -eig.real))]
     tol = 1e-7 * max(1.0, float(np.abs(eig).max(initial=0.0)))
     tangents = game.symmetry_tangents(params)
@@ -274,7 +273,7 @@ def _auto(game: Game, params: Params, tol: float, max_steps: int, lr: float | No
         moved = np.linalg.norm(game.flatten(polished) - game.flatten(start))
         if ptraj.residual[-1] > tol or moved > 1.0 + 0.1 * start.norm() or saturated(game, polished):
             return None, ptraj, False
-        eig = np.linalg.eigvals(game.jacobian(polished))
+        eig = game.spectrum(polished)
         return polished, ptraj, bool(eig.real.max() <= 1e-7 * max(1.0, float(np.abs(eig).max())))
 
     while used < max_steps:

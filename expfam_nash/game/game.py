@@ -249,6 +249,16 @@ class Game:
         self.__dict__["_jac_memo"] = (params, jac)
         return jac
 
+    def spectrum(self, params: Params) -> np.ndarray:
+        """Eigenvalues of the game Jacobian at params (read-only; the last one is kept)."""
+        memo = self.__dict__.get("_spectrum_memo")
+        if memo is not None and memo[0] is params:
+            return memo[1]
+        eig = np.linalg.eigvals(self.jacobian(params))
+        eig.setflags(write=False)
+        self.__dict__["_spectrum_memo"] = (params, eig)
+        return eig
+
     def own_hessians(self, params: Params) -> tuple[np.ndarray, np.ndarray]:
         p = self._check(params)
         return self._need_engine().own_hessians(p.theta, p.phi)

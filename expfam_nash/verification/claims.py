@@ -155,21 +155,29 @@ REGISTER: tuple[Claim, ...] = (
         Finding("finite pairs under the Rosen condition of claim 4", "proved (argued)",
                 (T + "test_claim4_rosen_level_makes_the_game_diagonally_strictly_concave",),
                 "unique and globally attracting"),
-        Finding("anchored games (claim 6)", "verified on generated instances", (T + "test_claim6_anchored_games_have_one_stable_class",), ""),
+        Finding("anchored tabular pairs (claim 6)", "proved (argued)", ("proof:tabular",), "unique, and stable on every "
+                "generated instance"),
     )),
     Claim(6, "anchored games", "With alpha > 0 (each player also fits labelled data) the equilibrium is unique.", (
-        Finding("tabular pairs, alpha in (0, 1], rho in {0, 0.3}; Bernoulli pairs with affine lifts and a labelled "
-                "joint whose marginals are the data and the prior, alpha in (0, 1], rho in {0, 0.1}",
-                "verified on generated instances", (T + "test_claim6_anchored_games_have_one_stable_class",),
-                f"verify finds exactly one class, stable, no escape ({N})"),
         Finding("tabular pairs, any NX and NZ, alpha > 0, rho = 0, labelled joint L > 0 everywhere: L is the unique "
                 "equilibrium (the two joints coincide with it)",
                 "proved (argued)", ("proof:tabular", T + "test_claim6_anchored_tabular_equilibrium_is_the_labelled_joint",
                                     "test:tests/test_symbolic.py::test_labelled_joint_is_the_equilibrium_with_alpha"),
                 "a max/min comparison of the ratios u_z = pi(z)/m_p(z), v_x = pi(x)/m_q(x) forces u = v = 1; every "
                 "algebraic identity of the argument is checked by sympy (proofs/tabular.md)"),
-        Finding("tabular pairs with a labelled joint that has zero entries, or rho > 0", "open", (),
-                "only the generated instances above (rho in {0, 0.3}) are verified"),
+        Finding("tabular pairs, alpha in {0.05, 0.4, 1}, rho in {0, 0.3}", "verified on generated instances",
+                (T + "test_claim6_anchored_tabular_games_have_one_stable_class",),
+                f"verify finds exactly one class, stable, no escape ({N})"),
+        Finding("Bernoulli pairs with affine lifts and a labelled joint whose marginals are the data and the prior, "
+                "weak anchor (alpha = 0.1 or 0.05)", "refuted by counterexample",
+                (T + "test_counterexample_weakly_anchored_bernoulli_has_two_stable_classes",),
+                "d = 3, k = 1, labelled joint Dirichlet(0.5) (seed 1234), rho = 0: two stable equilibria with distinct "
+                "invariants at alpha = 0.1, three classes at alpha = 0.05, unique from alpha = 0.2; found by the "
+                "uniqueness-map figure, missed by the first property test"),
+        Finding("the same Bernoulli pairs with alpha in {0.4, 1}, rho in {0, 0.1}", "verified on generated instances",
+                (T + "test_claim6_strongly_anchored_bernoulli_games_have_one_stable_class",),
+                f"{N}; no proof, and the threshold in alpha is not known in general"),
+        Finding("labelled joints with zero entries, rho > 0 beyond the values above, other lifts", "open", (), ""),
     )),
     Claim(7, "limiting distribution", "If the joints pi(z) p(x|z) and pi(x) q(z|x) coincide, pi(x) is stationary for "
                                       "x -> z -> x; quantify the gap otherwise.", (
