@@ -52,16 +52,21 @@ def test_jacobian_is_derivative_of_gradient(case):
         assert np.linalg.eigvalsh(h).max() <= 1e-12 * max(1.0, np.abs(h).max())
 
 
+def _unfused(eng, method, params):
+    """Call an engine method on the blocked (not fused) code path."""
+    eng.fused = False
+    try:
+        return getattr(eng, method)(params.theta, params.phi)
+    finally:
+        eng.fused = True
+
+
 @given(finite_games(max_x=4, max_z=3))
 def test_fused_blocked_and_reference_paths_agree(case):
     game, params = case
     eng = game.engine
     fused = eng.evaluate(params.theta, params.phi)
-    eng.fused = False
-    try:
-        blocked = eng.evaluate(params.theta, params.phi)
-    finally:
-        eng.fused = True
+    blocked = _unfused(eng, "evaluate", params)
     ref = finite_game.evaluate_reference(*eng._fused_args[:2], params.theta, params.phi, *eng._fused_args[2:])
     for a, b, c in zip(fused[:4], blocked[:4], ref):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)
@@ -173,11 +178,7 @@ def test_fused_hessians_match_covariance_formula(case):
     game, params = case
     eng = game.engine
     fused = eng.own_hessians(params.theta, params.phi)
-    eng.fused = False
-    try:
-        generic = eng.own_hessians(params.theta, params.phi)
-    finally:
-        eng.fused = True
+    generic = _unfused(eng, "own_hessians", params)
     for a, b in zip(fused, generic):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
