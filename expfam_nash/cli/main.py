@@ -1,5 +1,7 @@
 """Command line: ``expfam-nash solve|verify [MODEL] [options]``, ``expfam-nash prove [NAME]``,
-``expfam-nash claims [--json]``, ``expfam-nash figures [--out DIR] [--only NAME ...] [--seed S]``.
+``expfam-nash claims [--json]``, ``expfam-nash figures [--out DIR] [--only NAME ...] [--seed S]``,
+``expfam-nash train --dataset SPEC --model SPEC --method symmetric|elbo --steps N --seed S --out DIR``
+and ``expfam-nash train --resume DIR``.
 
 Every failure caused by input is one line on stderr and exit status 2 (never a traceback);
 Ctrl-C exits with status 130.
@@ -97,7 +99,39 @@ def build_parser() -> argparse.ArgumentParser:
     fp.add_argument("--out", default="figures", help="output directory (default: ./figures)")
     fp.add_argument("--only", nargs="+", metavar="NAME", default=None, help="only these figures")
     fp.add_argument("--seed", type=int, default=0)
+    _add_train_parser(cmds)
     return parser
+
+
+def _add_train_parser(cmds) -> None:
+    from ..neural.datasets import DATASETS
+    from ..neural.train import MODEL_SPECS, TrainConfig
+
+    d = TrainConfig()
+    tp = cmds.add_parser("train", help="train a neural VAE (NumPy + Numba, no torch) by symmetric learning or the ELBO")
+    tp.add_argument("--dataset", default=d.dataset, help=f"{' | '.join(DATASETS)} (default {d.dataset})")
+    tp.add_argument("--model", default=d.model, help=f"{' | '.join(MODEL_SPECS)} (default {d.model})")
+    tp.add_argument("--method", choices=["symmetric", "elbo"], default=d.method)
+    tp.add_argument("--steps", type=int, default=None, help=f"total training steps (default {d.steps}; "
+                    "with --resume, default: the saved total)")
+    tp.add_argument("--seed", type=int, default=d.seed)
+    tp.add_argument("--out", default=None, help="run directory (default runs/DATASET-MODEL-METHOD-sSEED)")
+    tp.add_argument("--resume", metavar="DIR", default=None, help="continue the run in DIR from its checkpoint")
+    tp.add_argument("--batch", type=int, default=d.batch)
+    tp.add_argument("--lr", type=float, default=d.lr)
+    tp.add_argument("--schedule", choices=["cosine", "constant"], default=d.schedule, help="learning-rate schedule")
+    tp.add_argument("--hidden", type=lambda s: tuple(int(v) for v in s.split(",") if v.strip()), default=d.hidden,
+                    help="hidden widths, comma-separated (default 64; '' for none)")
+    tp.add_argument("--activation", choices=["tanh", "relu"], default=d.activation)
+    tp.add_argument("--labelled", type=float, default=0.0, help="fraction of training labels observed (needs --alpha)")
+    tp.add_argument("--alpha", type=float, default=0.0, help="weight of the labelled term")
+    tp.add_argument("--decay", type=float, default=0.0, help="L2 weight rho on all parameters")
+    tp.add_argument("--data-variance", default="learned", help="real data: 'learned' or a fixed variance")
+    tp.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every)
+    tp.add_argument("--log-every", type=int, default=d.log_every)
+    tp.add_argument("--eval-k", type=int, default=d.eval_K, help="importance samples per test image")
+    tp.add_argument("--no-progress", action="store_true")
+    tp.add_argument("--no-figures", action="store_true")
 
 
 def make_game(args: argparse.Namespace):
@@ -196,12 +230,34 @@ def cmd_figures(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from ..neural.train import TrainConfig, resume, train
+
+    if args.resume:
+        result = resume(args.resume, steps=args.steps, progress=not args.no_progress, figures=not args.no_figures)
+    else:
+        var = args.data_variance if args.data_variance == "learned" else float(args.data_variance)
+        config = TrainConfig(dataset=args.dataset, model=args.model, method=args.method,
+                             steps=TrainConfig.steps if args.steps is None else args.steps, seed=args.seed,
+                             batch=args.batch, lr=args.lr, schedule=args.schedule, hidden=args.hidden, activation=args.activation,
+                             labelled=args.labelled, alpha=args.alpha, decay=args.decay, data_variance=var,
+                             checkpoint_every=args.checkpoint_every, log_every=args.log_every, eval_K=args.eval_k)
+        out = args.out or f"runs/{args.dataset}-{args.model}-{args.method}-s{args.seed}".replace(":", "_")
+        result = train(config, out, progress=not args.no_progress, figures=not args.no_figures)
+    print(result.summary())
+    if result.interrupted:
+        print(f"expfam-nash: interrupted at step {result.steps}; continue with: expfam-nash train --resume {result.out}",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return {"solve": cmd_solve, "verify": cmd_verify, "prove": cmd_prove, "claims": cmd_claims,
-                "figures": cmd_figures}[args.command](args)
+                "figures": cmd_figures, "train": cmd_train}[args.command](args)
     except ValueError as exc:
         print(f"expfam-nash: error: {exc}", file=sys.stderr)
         return 2

@@ -281,9 +281,19 @@ def consistency(seed: int = 0):
     return fig, {"along": along, "equilibria": eqs}
 
 
+def _neural(name: str, seed: int):
+    """The neural learner's experiments (they train VAEs: minutes, not seconds)."""
+    from . import neural
+
+    return getattr(neural, name)(seed)
+
+
 FIGURES = {"convergence": convergence, "escape": escape, "bifurcation": bifurcation,
            "phase_portrait": phase_portrait, "spectra": spectra, "stochastic": stochastic,
-           "uniqueness_map": uniqueness_map, "consistency": consistency}
+           "uniqueness_map": uniqueness_map, "consistency": consistency,
+           "neural_bars": lambda seed=0: _neural("bars_experiment", seed),
+           "neural_digits": lambda seed=0: _neural("digits_experiment", seed),
+           "neural_densities": lambda seed=0: _neural("densities_experiment", seed)}
 
 
 def jsonable(obj):
