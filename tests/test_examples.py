@@ -43,3 +43,12 @@ def test_script_runs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "CONVERGED" in proc.stdout and "claim" in proc.stdout
     assert (tmp_path / "quickstart_convergence.png").exists()
+
+
+def test_neural_example_runs():
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, str(ROOT / "examples" / "neural_bars.py"), "--steps", "300"],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert [ln.split(":")[0].strip() for ln in lines] == ["symmetric", "elbo"]

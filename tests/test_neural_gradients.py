@@ -335,3 +335,21 @@ def test_score_function_elbo_gradient_is_unbiased(samples):
     # plausible bug) is rejected by the same threshold
     z_wrong = (mean - exact_elbo_gradient(model, state.params, x, entropy=False)) / se
     assert np.abs(z_wrong).max() > 3 * Z_SF, np.abs(z_wrong).max()
+
+
+def test_fused_score_function_elbo_equals_the_generic_one_draw_for_draw():
+    """The one-layer ELBO runs the encoder once on the distinct images; with the same generator
+    state it must give the generic estimator's gradient (same uniforms, hence same codes)."""
+    from expfam_nash.neural.learning import _elbo_score_generic, _elbo_score_one_layer
+
+    model = nn.VAE(5, nn.priors.UniformBits(3), hidden=(6,))
+    rng = np.random.default_rng(4)
+    x = (rng.random((7, 5)) < 0.5).astype(float)
+    results = []
+    for fn in (_elbo_score_one_layer, _elbo_score_generic):
+        state = nn.learning.init(model, 1, dtype=np.float64)
+        value = fn(model, state, x, np.random.default_rng(9), 3)
+        results.append((value, state.grads))
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-12)
+    for name in results[0][1]:
+        np.testing.assert_allclose(results[0][1][name], results[1][1][name], rtol=1e-10, atol=1e-13)

@@ -150,6 +150,13 @@ def elbo_gradients(model, state: LearnerState, x, rng, *, samples: int = 2) -> f
     if isinstance(getattr(model, "q_head", None), H.GaussianLearned):
         return _elbo_reparam(model, state, x, rng)
     check_int(samples, "samples", minimum=2)
+    if hasattr(model, "q_head") and "encoder" in model.nets:
+        return _elbo_score_one_layer(model, state, x, rng, samples)
+    return _elbo_score_generic(model, state, x, rng, samples)
+
+
+def _elbo_score_generic(model, state: LearnerState, x, rng, samples: int) -> float:
+    """The score-function estimator through the model interface (any latent structure)."""
     p = state.params
     n = x.shape[0]
     xs = np.repeat(x, samples, axis=0)
@@ -161,6 +168,27 @@ def elbo_gradients(model, state: LearnerState, x, rng, *, samples: int = 2) -> f
     f = (log_pxz - log_q).reshape(n, samples)
     baseline = (f.sum(1, keepdims=True) - f) / (samples - 1)
     model.encoder_grad(p, xs, z, ((f - baseline) / (n * samples)).ravel(), state.grads)
+    return float(f.mean())
+
+
+def _elbo_score_one_layer(model, state: LearnerState, x, rng, samples: int) -> float:
+    """The score-function estimator above for one latent layer, with one encoder pass on the n
+    distinct images: the S gradient rows of each image are summed before a single backward."""
+    p = state.params
+    n = x.shape[0]
+    enc = model.nets["encoder"]
+    o, cache = enc.forward(p["encoder"], np.ascontiguousarray(x, dtype=p["encoder"].dtype))
+    o_rep = np.repeat(o, samples, axis=0)
+    z = model.q_head.sample(o_rep, rng)
+    xs = np.repeat(x, samples, axis=0)
+    w = np.full(n * samples, 1.0 / (n * samples))
+    log_pxz = model.decoder_grad(p, xs, z, w, state.grads) + model.log_prior(z)
+    g = np.empty_like(o_rep)
+    log_q = model.q_head.log_prob(o_rep, z, g)
+    f = (log_pxz - log_q).reshape(n, samples)
+    baseline = (f.sum(1, keepdims=True) - f) / (samples - 1)
+    g *= ((f - baseline) / (n * samples)).reshape(-1, 1).astype(g.dtype)
+    enc.backward(p["encoder"], cache, np.ascontiguousarray(g.reshape(n, samples, -1).sum(1)), state.grads["encoder"])
     return float(f.mean())
 
 

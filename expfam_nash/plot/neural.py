@@ -98,8 +98,8 @@ DIGITS_RUNS = [("symmetric, 16 bits", {"model": "bits:16", "method": "symmetric"
                ("ELBO, 16 bits", {"model": "bits:16", "method": "elbo"})]
 DIGITS_COMMON = {"dataset": "digits", "steps": 20000, "hidden": (128,), "lr": 1e-3, "batch": 128, "eval_K": 500}
 DENSITIES = ("eight-gaussians", "two-spirals", "checkerboard", "rings")
-DENSITY_COMMON = {"model": "gaussian:2", "steps": 10000, "hidden": (64, 64), "lr": 3e-3, "batch": 128,
-                  "eval_K": 200}
+DENSITY_COMMON = {"model": "gaussian:2", "steps": 20000, "hidden": (128, 128), "lr": 1e-3, "batch": 128,
+                  "eval_K": 200, "data_variance": 0.01}
 
 
 def train_and_evaluate(config, *, log=None):
@@ -198,6 +198,6 @@ def densities_experiment(seed: int = 0):
             axes[r, 1 + 2 * m].set_xlabel(_metric_line(ev), fontsize=7)
             out["runs"].append({"dataset": name, "method": method, "evaluation": ev})
         axes[r, 0].set_ylabel(name, fontsize=9)
-    fig.suptitle("2-D densities, Gaussian latents N(0, I_2): data, decoder samples from z ~ prior, chain after "
-                 "100 steps; IS log-likelihood (K=200), MMD² of chain vs test data", fontsize=9)
+    fig.suptitle("2-D densities, Gaussian latents N(0, I_2), decoder N(f(z), 0.01 I): data, decoder samples from "
+                 "z ~ prior, chain after 100 steps; IS log-likelihood (K=200), MMD² of chain vs test data", fontsize=9)
     return fig, out
