@@ -146,16 +146,18 @@ FOREIGN_LOAD: list[float] = []
 
 
 def run_worker(task: str, args: dict, threads: int | None, timeout: float = 1200.0,
-               extra_env: dict | None = None) -> dict:
-    """Run ``task`` in a fresh interpreter with Numba/BLAS pinned to ``threads`` (None: all cores);
-    every other thread-related variable of this process is cleared, then ``extra_env`` applied."""
+               extra_env: dict | None = None, module: str = "benchmarks.run", clear: tuple = ()) -> dict:
+    """Run ``python -m MODULE --worker TASK`` in a fresh interpreter with Numba/BLAS pinned to
+    ``threads`` (None: all cores); every other thread-related variable of this process and the
+    variables in ``clear`` are unset, then ``extra_env`` applied. The result carries the worker's
+    wall time, ``extra_env`` and other processes' average CPU use during it."""
     env = dict(os.environ)
-    for v in THREAD_VARS:
+    for v in THREAD_VARS + tuple(clear):
         env.pop(v, None)
     env.update(thread_env(threads))
     env.update(extra_env or {})
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    cmd = [sys.executable, "-m", "benchmarks.run", "--worker", task, "--args", json.dumps(args)]
+    cmd = [sys.executable, "-m", module, "--worker", task, "--args", json.dumps(args)]
     import resource
 
     busy0, t0 = _busy_seconds(), time.perf_counter()
@@ -166,6 +168,8 @@ def run_worker(task: str, args: dict, threads: int | None, timeout: float = 1200
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARK):
             res = json.loads(line[len(RESULT_MARK):])
+            res["worker_wall_s"] = wall
+            res["extra_env"] = extra_env or {}
             if busy0 is not None and busy1 is not None:
                 mine = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
                 foreign = max(0.0, (busy1 - busy0 - mine) / wall)

@@ -46,7 +46,6 @@ import math
 import os
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -56,18 +55,16 @@ import numpy as np
 
 from ._common import (
     FOREIGN_LOAD,
-    RESULT_MARK,
     RESULTS,
     ROOT,
-    THREAD_VARS,
-    _busy_seconds,
     emit,
     machine_info,
     table,
-    thread_env,
+    THREAD_VARS,
     worker_thread_info,
     write_result,
 )
+from ._common import run_worker as _common_run_worker
 
 CONFIGS = {
     "small_b128": {"data_dim": 64, "latent_dim": 16, "hidden": [256, 256], "batch": 128,
@@ -324,33 +321,9 @@ TASKS = {"steps": task_steps, "profile": task_profile}
 def run_worker(task: str, args: dict, threads: int | None, extra_env: dict | None = None,
                timeout: float = 3600.0) -> dict:
     """``benchmarks._common.run_worker`` for this module's tasks (``python -m benchmarks.neural
-    --worker TASK``): fresh interpreter, thread variables pinned, other processes' CPU use recorded."""
-    import resource
-
-    env = dict(os.environ)
-    for v in THREAD_VARS + ("NUMBA_DISABLE_JIT",):
-        env.pop(v, None)
-    env.update(thread_env(threads))
-    env.update(extra_env or {})
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    cmd = [sys.executable, "-m", "benchmarks.neural", "--worker", task, "--args", json.dumps(args)]
-    busy0, t0 = _busy_seconds(), time.perf_counter()
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    busy1, wall = _busy_seconds(), time.perf_counter() - t0
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith(RESULT_MARK):
-            res = json.loads(line[len(RESULT_MARK):])
-            res["worker_wall_s"] = wall
-            res["extra_env"] = extra_env or {}
-            if busy0 is not None and busy1 is not None:
-                mine = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
-                foreign = max(0.0, (busy1 - busy0 - mine) / wall)
-                res["foreign_cpu_cores"] = foreign
-                FOREIGN_LOAD.append(foreign)
-            return res
-    raise RuntimeError(f"worker {task} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    --worker TASK``), with NUMBA_DISABLE_JIT unset unless ``extra_env`` sets it."""
+    return _common_run_worker(task, args, threads, timeout=timeout, extra_env=extra_env,
+                              module="benchmarks.neural", clear=("NUMBA_DISABLE_JIT",))
 
 
 def plan(quick: bool) -> dict:

@@ -155,3 +155,16 @@ def test_cli_train_and_resume(tmp_path, capsys):
     assert json.loads((out / "summary.json").read_text())["steps"] == 80
     assert main(["train", "--model", "nonsense", "--out", str(tmp_path / "x"), "--no-progress"]) == 2
     assert "model" in capsys.readouterr().err
+
+
+def test_cli_reports_a_missing_optional_extra_in_one_line(tmp_path, monkeypatch, capsys):
+    from expfam_nash.neural import datasets
+
+    def no_sklearn(**kw):
+        raise ImportError("digits needs scikit-learn: pip install 'expfam-nash[digits]'")
+
+    monkeypatch.setattr(datasets, "digits", no_sklearn)
+    code = main(["train", "--dataset", "digits", "--out", str(tmp_path / "d"), "--no-progress"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "scikit-learn" in err and "Traceback" not in err

@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"solve": cmd_solve, "verify": cmd_verify, "prove": cmd_prove, "claims": cmd_claims,
                 "figures": cmd_figures, "train": cmd_train}[args.command](args)
-    except ValueError as exc:
+    except (ValueError, ImportError) as exc:   # ImportError: an optional extra is missing (e.g. digits)
         print(f"expfam-nash: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit, logsumexp, xlogy
 
+from .._jsonable import jsonable
 from .._validation import as_float_array, as_rng, check_int, check_positive
 from ..families.bernoulli import binary_support
 from . import heads as H
@@ -87,7 +88,7 @@ class Estimate:
         return int(self.per_image.shape[0])
 
     def as_dict(self) -> dict:
-        return _json_safe({"mean": self.mean, "se": self.se, "n": self.n, "method": self.method, "K": self.K,
+        return jsonable({"mean": self.mean, "se": self.se, "n": self.n, "method": self.method, "K": self.K,
                            "mc_se": self.mc_se, "ess": self.ess, "elbo": self.elbo})
 
     def __str__(self) -> str:
@@ -719,25 +720,6 @@ def mmd(a, b, *, bandwidths=None) -> float:
 
 
 # -- everything together ------------------------------------------------------------------
-def _json_safe(obj):
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _json_safe(obj.tolist())
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    if isinstance(obj, Estimate):
-        return obj.as_dict()
-    return obj
-
-
 @dataclass(frozen=True, eq=False)
 class Evaluation:
     """Everything :func:`evaluate` measured (nats throughout). Dict fields:
@@ -781,7 +763,7 @@ class Evaluation:
         out = {}
         for f in self.__dataclass_fields__:
             v = getattr(self, f)
-            out[f] = v.as_dict() if isinstance(v, Estimate) else _json_safe(v)
+            out[f] = v.as_dict() if isinstance(v, Estimate) else jsonable(v)
         return out
 
     def summary(self) -> str:

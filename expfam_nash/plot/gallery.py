@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import models
+from .._jsonable import jsonable
 from ..dynamics import algorithms as alg
 from ..dynamics.solve import solve, stability
 from ..game import Params
@@ -294,23 +295,6 @@ FIGURES = {"convergence": convergence, "escape": escape, "bifurcation": bifurcat
            "neural_bars": lambda seed=0: _neural("bars_experiment", seed),
            "neural_digits": lambda seed=0: _neural("digits_experiment", seed),
            "neural_densities": lambda seed=0: _neural("densities_experiment", seed)}
-
-
-def jsonable(obj):
-    """Plain JSON values: numpy scalars/arrays to Python, NaN and infinities to None."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return jsonable(obj.tolist())
-    if isinstance(obj, (np.bool_, bool)):
-        return bool(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if np.isfinite(obj) else None
-    return obj
 
 
 def make(name: str, seed: int = 0):
