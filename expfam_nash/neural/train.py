@@ -145,10 +145,30 @@ class RunResult:
 
     def summary(self) -> str:
         head = f"run {self.out}: {self.steps} steps in {self.wall_time:.1f} s" + (" (interrupted)" if self.interrupted else "")
-        if not self.evaluation:
+        ev = self.evaluation
+        if not ev:
             return head
-        lines = [head] + [f"  {k}: {v:.4g}" if isinstance(v, float) else f"  {k}: {v}"
-                          for k, v in self.evaluation.items() if not isinstance(v, (dict, list))]
+        lines = [head, f"  data {ev.get('dataset')}, model {ev.get('model')}, method {ev.get('method')}"]
+        ll = ev.get("log_likelihood")
+        if ll:
+            extra = f", K={ll['K']}" if ll.get("K") else ""
+            lines.append(f"  held-out log-likelihood {ll['mean']:.4f} +- {ll['se']:.4f} nat ({ll['method']}{extra})")
+        if ev.get("ll_gap") is not None:
+            lines.append(f"  gap to the true model {ev['ll_gap']:.4f} +- {ev['ll_gap_se']:.4f} nat "
+                         f"(true {ev['true_log_likelihood']:.4f})")
+        for key, name in (("generated", "decoder marginal"), ("chain", "chain limit")):
+            d = ev.get(key) or {}
+            if d.get("tv") is not None:
+                lines.append(f"  {name} vs data: TV {d['tv']:.4f} ({d['method']})")
+            elif d.get("mmd") is not None:
+                lines.append(f"  {name} vs data: MMD^2 {d['mmd']:.5f} (test halves {d['mmd_floor']:.5f})")
+        rec, lat = ev.get("reconstruction") or {}, ev.get("latents") or {}
+        if rec.get("nll") is not None:
+            lines.append(f"  reconstruction -log p(x|z) {rec['nll']:.4f}" +
+                         (f", pixel error {rec['error_rate']:.4f}" if rec.get("error_rate") is not None else ""))
+        if "n_active" in lat:
+            lines.append(f"  active units {lat['n_active']}/{lat['n_units']}")
+        lines += [f"  note: {n}" for n in ev.get("notes") or []]
         return "\n".join(lines)
 
 
@@ -196,7 +216,9 @@ def _truncate_metrics(path: Path, last_step: int) -> None:
 def resume(out, *, steps: int | None = None, progress: bool = True, evaluate: bool = True,
            figures: bool = True) -> RunResult:
     """Continue the run in ``out`` from its checkpoint, up to ``steps`` in total (default: the
-    saved total)."""
+    saved total). A stopped run resumed to its own total is bit-for-bit the uninterrupted run;
+    raising the total of a cosine-schedule run re-stretches the schedule (the learning rate at
+    step t depends on the total), so the extension is not the run a larger total would give."""
     cfg_path = Path(out) / "config.json"
     if not cfg_path.exists():
         raise ValueError(f"resume: {out} holds no run (no config.json)")
