@@ -353,3 +353,17 @@ def test_arithmetic_tanh_exp_log1p_match_libm():
         o = np.empty(1)
         f(nan, o)
         assert np.isnan(o[0])
+
+
+def test_relu_kernels_propagate_nan_like_the_reference():
+    a = np.array([[np.nan, -1.0, 2.0]])
+    b = np.zeros(3)
+    out = a.copy()
+    K.bias_activation(out, b, K.RELU)
+    np.testing.assert_array_equal(out, K.bias_activation_reference(a, b, K.RELU))
+    g, h = np.ones((1, 3)), np.array([[np.nan, 0.0, 2.0]])
+    gb = np.empty(3)
+    K.activation_backward(g, h, K.RELU, gb)
+    ref_g, ref_gb = K.activation_backward_reference(np.ones((1, 3)), h, K.RELU)
+    np.testing.assert_array_equal(g, ref_g)
+    np.testing.assert_array_equal(gb, ref_gb)

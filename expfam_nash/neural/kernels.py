@@ -243,7 +243,7 @@ def bias_activation(a, b, act):
         for i in range(n):
             for j in range(m):
                 v = a[i, j] + b[j]
-                a[i, j] = v if v > 0 else 0.0
+                a[i, j] = 0.0 if v <= 0 else v        # NaN stays NaN, as np.maximum
     else:
         for i in range(n):
             for j in range(m):
@@ -269,7 +269,7 @@ def activation_backward(g, h, act, gb):
             if act == 1:
                 v *= 1.0 - h[i, j] * h[i, j]
             elif act == 2:
-                if h[i, j] <= 0:
+                if not h[i, j] > 0:                 # as the reference: NaN h passes no gradient
                     v = 0.0
             g[i, j] = v
             gb[j] += v
