@@ -168,3 +168,51 @@ def test_cli_reports_a_missing_optional_extra_in_one_line(tmp_path, monkeypatch,
     assert code == 2
     err = capsys.readouterr().err
     assert "scikit-learn" in err and "Traceback" not in err
+
+
+def test_step_functions_reject_bad_input_before_any_work():
+    model = nn.VAE(4, nn.priors.UniformBits(3), hidden=(5,))
+    state = learning.init(model, 0)
+    rng = np.random.default_rng(0)
+    x = np.zeros((8, 4))
+    before = {k: v.copy() for k, v in state.params.items()}
+    bad = [((np.full((8, 4), np.nan), rng), {}, "NaN"), ((np.zeros((8, 3)), rng), {}, "shape"),
+           ((x, 0), {}, "rng"), ((x, rng), {"alpha": 0.5, "labelled": (x, np.eye(2)[[0] * 8])}, "no class-label"),
+           ((x, rng), {"alpha": 0.5}, "labelled")]
+    for (xb, r), kw, match in bad:
+        with pytest.raises(ValueError, match=match):
+            nn.symmetric_step(model, state, xb, r, **kw)
+    labelled_model = nn.VAE(4, nn.priors.Product((nn.priors.UniformClasses(2), nn.priors.UniformBits(2))))
+    lstate = learning.init(labelled_model, 0)
+    with pytest.raises(ValueError, match="one-hot"):
+        nn.symmetric_step(labelled_model, lstate, x, rng, alpha=0.5, labelled=(x, np.eye(3)[[0] * 8]))
+    with pytest.raises(ValueError, match="NaN"):
+        nn.elbo_step(model, state, np.full((8, 4), np.inf), rng)
+    for k in before:
+        np.testing.assert_array_equal(state.params[k], before[k])
+
+
+def test_config_rejects_elbo_with_labels_and_late_failing_settings():
+    with pytest.raises(ValueError, match="symmetric"):
+        TrainConfig(method="elbo", labelled=0.5, alpha=0.5)
+    with pytest.raises(ValueError, match="eval_K"):
+        TrainConfig(eval_K=0)
+    with pytest.raises(ValueError, match="elbo_samples"):
+        TrainConfig(elbo_samples=1)
+
+
+def test_nan_parameters_are_never_checkpointed(tmp_path, monkeypatch):
+    real = learning.symmetric_step
+
+    def poison_at_30(model, state, x, rng, **kw):
+        state, info = real(model, state, x, rng, **kw)
+        if state.step == 30:
+            state.params["decoder"][0] = np.nan
+        return state, info
+
+    monkeypatch.setitem(learning.METHODS, "symmetric", poison_at_30)
+    cfg = TrainConfig(**{**SMALL, "checkpoint_every": 10, "log_every": 100})
+    with pytest.raises(FloatingPointError, match="not saved"):
+        train(cfg, tmp_path / "nan", progress=False, evaluate=False)
+    saved = ckpt.load(tmp_path / "nan" / "checkpoint.npz")[0]
+    assert saved.step == 20 and all(np.all(np.isfinite(v)) for v in saved.params.values())

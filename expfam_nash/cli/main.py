@@ -261,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, ImportError) as exc:   # ImportError: an optional extra is missing (e.g. digits)
         print(f"expfam-nash: error: {exc}", file=sys.stderr)
         return 2
+    except FloatingPointError as exc:           # a diverged training run (its last good checkpoint is kept)
+        print(f"expfam-nash: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("expfam-nash: interrupted", file=sys.stderr)
         return 130

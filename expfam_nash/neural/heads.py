@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 from . import kernels as K
 
@@ -42,7 +43,7 @@ class Bernoulli:
         return out
 
     def mean(self, o):
-        return 1.0 / (1.0 + np.exp(-o))
+        return expit(o)
 
     def entropy(self, o):
         """H per row = sum_j softplus(o_j) - o_j sigmoid(o_j)."""

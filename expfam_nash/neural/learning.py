@@ -14,7 +14,11 @@ players move (simultaneous play).
 **ELBO** E_q[log p(x, z) - log q(z|x)]:
 
 * Gaussian latents, prior N(0, I): reparametrised gradient z = mu + sigma eps, KL in closed form.
-  Unbiased.
+  Unbiased while the encoder's log-variance stays inside its clip range [log 1e-4, log 1e4]
+  (outside it, the gradient at the clipped value is passed straight through).
+* A labelled prior (class x bits or x Gaussian) has a product head: its ELBO uses the
+  score-function estimator below (unbiased, higher variance); labelled pairs are a symmetric-
+  learning feature.
 * Binary / categorical latents (one- or two-layer): the decoder's gradient is exact given the
   samples; the encoder's is the score-function estimator with a leave-one-out baseline:
   S samples z_s ~ q(z|x) per x and signal f_s = log p(x, z_s) - log q(z_s|x),
@@ -92,9 +96,29 @@ def _adam(state: LearnerState, names, opt: Adam) -> None:
                       t, opt.decay)
 
 
-def _check_batch(x, model) -> None:
-    if x.ndim != 2 or x.shape[1] != model.data_dim or x.shape[0] < 1:
-        raise ValueError(f"x: expected a batch of shape (n >= 1, {model.data_dim}), got {x.shape}")
+def _check_batch(x, model, rng) -> None:
+    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != model.data_dim or x.shape[0] < 1:
+        raise ValueError(f"x: expected an array of shape (n >= 1, {model.data_dim}), got {getattr(x, 'shape', x)!r}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x: contains NaN or infinite values")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+
+
+def _check_labelled(labelled, model) -> None:
+    """(x, y) with x of shape (n >= 1, data_dim) and y one-hot rows over the model's classes."""
+    k = getattr(model, "n_classes", 0)
+    if not k:
+        raise ValueError("labelled: the model has no class-label part (give it a prior "
+                         "Product((UniformClasses(K), ...)))")
+    try:
+        xl, yl = labelled
+    except (TypeError, ValueError):
+        raise ValueError("labelled: expected a pair (x, y_onehot)") from None
+    _check_batch(np.asarray(xl), model, np.random.default_rng(0))
+    yl = np.asarray(yl)
+    if yl.shape != (xl.shape[0], k) or not np.all((yl == 0) | (yl == 1)) or not np.all(yl.sum(1) == 1):
+        raise ValueError(f"labelled: expected y as one-hot rows of shape ({xl.shape[0]}, {k}), got shape {yl.shape}")
 
 
 def symmetric_gradients(model, state: LearnerState, x, rng, *, labelled=None, alpha: float = 0.0,
@@ -104,7 +128,7 @@ def symmetric_gradients(model, state: LearnerState, x, rng, *, labelled=None, al
     Returns the decoder's and encoder's mean log-density on their training pairs."""
     p = state.params
     n = x.shape[0]
-    nz = n if prior_batch is None else prior_batch
+    nz = n if prior_batch is None else check_int(prior_batch, "prior_batch")
     # decoder: x from the data, z ~ q(z|x)
     z = model.encode(p, x, rng)
     rows_x, rows_z, w_dec = x, z, np.full(n, (1 - alpha) / n)
@@ -131,10 +155,12 @@ def symmetric_gradients(model, state: LearnerState, x, rng, *, labelled=None, al
 def symmetric_step(model, state: LearnerState, x, rng, *, opt: Adam = Adam(), labelled=None,
                    alpha: float = 0.0) -> tuple[LearnerState, StepInfo]:
     """One simultaneous step of symmetric equilibrium learning (see the module docstring)."""
-    _check_batch(x, model)
+    _check_batch(x, model, rng)
     check_unit_interval(alpha, "alpha")
     if alpha > 0 and labelled is None:
         raise ValueError("labelled: alpha > 0 needs labelled pairs (x, y_onehot)")
+    if alpha > 0:
+        _check_labelled(labelled, model)
     ll_p, ll_q = symmetric_gradients(model, state, x, rng, labelled=labelled, alpha=alpha)
     _adam(state, model.players["decoder"] + model.players["encoder"], opt)
     state.step += 1
@@ -217,7 +243,7 @@ def _elbo_reparam(model, state: LearnerState, x, rng) -> float:
 def elbo_step(model, state: LearnerState, x, rng, *, opt: Adam = Adam(), samples: int = 2
               ) -> tuple[LearnerState, StepInfo]:
     """One ELBO ascent step on both networks (see the module docstring for the estimators)."""
-    _check_batch(x, model)
+    _check_batch(x, model, rng)
     elbo = elbo_gradients(model, state, x, rng, samples=samples)
     _adam(state, model.players["decoder"] + model.players["encoder"], opt)
     state.step += 1

@@ -76,6 +76,10 @@ class TrainConfig:
             raise ValueError(f"dtype: expected 'float32' or 'float64', got {self.dtype!r}")
         if (self.alpha > 0) != (self.labelled > 0):
             raise ValueError("alpha, labelled: give both (> 0) for semi-supervised learning, or neither")
+        if self.labelled > 0 and self.method != "symmetric":
+            raise ValueError("labelled: labelled pairs enter symmetric learning only (method 'symmetric')")
+        check_int(self.eval_K, "eval_K")
+        check_int(self.elbo_samples, "elbo_samples", minimum=2)
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -264,6 +268,9 @@ def train(config: TrainConfig, out, *, progress: bool = True, evaluate: bool = T
     acc, n_acc = np.zeros(3), 0
 
     def save_checkpoint():
+        if not all(np.all(np.isfinite(p)) for p in state.params.values()):
+            raise FloatingPointError(f"parameters became NaN or infinite by step {state.step}; not saved "
+                                     f"(the last checkpoint is kept); lower lr (now {config.lr})")
         ckpt.save(ck_path, state, rng, {"wall_time": wall + time.monotonic() - t0, "config": config.to_dict()})
 
     metrics = met_path.open("a")
