@@ -141,6 +141,15 @@ def _busy_seconds() -> float | None:
     return (sum(f[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def rss_kb(field: str) -> int:
+    """A memory field of /proc/self/status in kB (VmRSS, VmHWM, ...), -1 if absent."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return -1
+
+
 #: the largest CPU load (in cores) that other processes put on the machine during any worker
 FOREIGN_LOAD: list[float] = []
 

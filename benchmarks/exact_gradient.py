@@ -22,7 +22,7 @@ import tracemalloc
 
 import numpy as np
 
-from ._common import fresh, timed, worker_thread_info
+from ._common import fresh, rss_kb, timed, worker_thread_info
 
 SPEC = {"d": 16, "k": 10, "n": 4096, "seed": 0}
 
@@ -159,14 +159,6 @@ def task_interference(args: dict) -> dict:
             "loadavg": os.getloadavg()[0]}
 
 
-def _rss_kb(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return -1
-
-
 def task_memory(args: dict) -> dict:
     """Peak resident memory of one gradient evaluation in a fresh process.
 
@@ -193,12 +185,12 @@ def task_memory(args: dict) -> dict:
         method = "VmHWM after clear_refs"
     except OSError:
         method = "ru_maxrss (process-lifetime peak: upper bound)"
-    before = _rss_kb("VmRSS")
+    before = rss_kb("VmRSS")
     tracemalloc.start()
     fn()
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    peak = _rss_kb("VmHWM") if method.startswith("VmHWM") else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = rss_kb("VmHWM") if method.startswith("VmHWM") else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"which": which, "method": method, "rss_before_mb": before / 1024, "peak_rss_mb": peak / 1024,
             "evaluation_mb": (peak - before) / 1024, "tracemalloc_peak_mb": traced_peak / 2 ** 20,
             "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

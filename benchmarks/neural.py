@@ -59,6 +59,7 @@ from ._common import (
     ROOT,
     emit,
     machine_info,
+    rss_kb,
     table,
     THREAD_VARS,
     worker_thread_info,
@@ -84,14 +85,6 @@ DISTURBED = 0.25
 
 
 # -- workers (run in fresh subprocesses) ---------------------------------------------------------
-def _rss_kb(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return -1
-
-
 def _reset_peak_rss() -> str:
     try:
         with open("/proc/self/clear_refs", "w") as fh:
@@ -249,7 +242,7 @@ def task_steps(args: dict) -> dict:
             import torch  # noqa: F401
         except ImportError:
             return {**out, "skipped": "torch not installed"}
-    rss0 = _rss_kb("VmRSS")
+    rss0 = rss_kb("VmRSS")
     for method in args["methods"]:
         step, desc = (_torch(cfg, method, threads) if impl == "torch" else _ours(cfg, method))
         mark = {}
@@ -257,11 +250,11 @@ def task_steps(args: dict) -> dict:
         def reset(mark=mark):           # after the warm-up: the peak of the timed steps only
             gc.collect()
             mark["how"] = _reset_peak_rss()
-            mark["before"] = _rss_kb("VmRSS")
+            mark["before"] = rss_kb("VmRSS")
 
         res = _time_steps(step, args["warmup"], args["repeat"], args["min_repeat_s"], reset)
         how, before = mark["how"], mark["before"]
-        peak = _rss_kb("VmHWM") if how.startswith("VmHWM") else None
+        peak = rss_kb("VmHWM") if how.startswith("VmHWM") else None
         res["last_info"] = _info_ours(res["last_info"]) if impl != "torch" else res["last_info"]
         mem = {"method": how, "rss_before_mb": before / 1024, "peak_rss_mb": None if peak is None else peak / 1024,
                "steps_mb": None if peak is None else (peak - before) / 1024}

@@ -68,12 +68,3 @@ def load(path, model=None) -> tuple[LearnerState, np.random.Generator | None, di
         rng.bit_generator.state = rng_state
     grads = {k: np.zeros_like(v) for k, v in groups["params"].items()}
     return LearnerState(groups["params"], groups["m"], groups["v"], grads, step), rng, meta
-
-
-def save_params(path, params: dict, meta: dict | None = None) -> Path:
-    """Parameters only (for sharing a trained model)."""
-    return save(path, LearnerState(params, {}, {}, {}, 0), None, meta)
-
-
-def load_params(path, model=None) -> dict:
-    return load(path, model)[0].params

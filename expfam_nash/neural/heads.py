@@ -45,11 +45,6 @@ class Bernoulli:
     def mean(self, o):
         return expit(o)
 
-    def entropy(self, o):
-        """H per row = sum_j softplus(o_j) - o_j sigmoid(o_j)."""
-        o = o.astype(np.float64)
-        return (np.logaddexp(0, o) - o / (1 + np.exp(-o))).sum(1)
-
 
 @dataclass(frozen=True)
 class Categorical:
@@ -162,7 +157,3 @@ class Product:
 
     def mean(self, o):
         return np.concatenate([p.mean(o[:, so]) for p, so, _ in self._slices()], axis=1)
-
-
-HEADS = {"bernoulli": Bernoulli, "categorical": Categorical, "gaussian": GaussianFixed,
-         "gaussian-learned": GaussianLearned}

@@ -267,10 +267,13 @@ def train(config: TrainConfig, out, *, progress: bool = True, evaluate: bool = T
     t0 = time.monotonic()
     acc, n_acc = np.zeros(3), 0
 
-    def save_checkpoint():
+    def check_finite(what: str) -> None:
         if not all(np.all(np.isfinite(p)) for p in state.params.values()):
-            raise FloatingPointError(f"parameters became NaN or infinite by step {state.step}; not saved "
-                                     f"(the last checkpoint is kept); lower lr (now {config.lr})")
+            raise FloatingPointError(f"parameters became NaN or infinite by step {state.step}{what}; "
+                                     f"lower lr (now {config.lr})")
+
+    def save_checkpoint():
+        check_finite(" (not saved: the last checkpoint is kept)")
         ckpt.save(ck_path, state, rng, {"wall_time": wall + time.monotonic() - t0, "config": config.to_dict()})
 
     metrics = met_path.open("a")
@@ -290,9 +293,7 @@ def train(config: TrainConfig, out, *, progress: bool = True, evaluate: bool = T
                 for k, v in zip(("decoder_ll", "encoder_ll", "elbo"), acc / n_acc):
                     if np.isfinite(v):
                         row[k] = float(v)
-                if not all(np.all(np.isfinite(p)) for p in state.params.values()):
-                    raise FloatingPointError(f"parameters became NaN or infinite at step {state.step}; "
-                                             f"lower lr (now {config.lr})")
+                check_finite("")
                 metrics.write(json.dumps(row) + "\n")
                 metrics.flush()
                 acc[:], n_acc = 0, 0

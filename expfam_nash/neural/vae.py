@@ -59,6 +59,7 @@ class LatentModel:
 
     nets: dict[str, MLP]
     players: dict[str, tuple[str, ...]]
+
     def init(self, seed=None, dtype=np.float32) -> dict[str, np.ndarray]:
         """Fresh parameters, one flat vector per network (initialised in sorted name order)."""
         rng = as_rng(seed)
@@ -70,11 +71,6 @@ class LatentModel:
     @property
     def has_prior_density(self) -> bool:
         return self.prior.has_density
-
-    def describe(self) -> dict:
-        return {"class": type(self).__name__,
-                "nets": {k: list(v.spec.sizes) for k, v in self.nets.items()},
-                "activation": next(iter(self.nets.values())).spec.activation}
 
 
 class VAE(LatentModel):
