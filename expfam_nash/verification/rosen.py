@@ -93,12 +93,14 @@ def _diameter(points: np.ndarray) -> float:
 
 def global_certificate(game: Game) -> RosenCertificate:
     """The explicit level rho* for finite pairs (see the module docstring)."""
-    eng = game.engine
-    if not hasattr(eng, "psi_Z"):
+    finite = game.finite_support
+    if finite is None:
         return RosenCertificate(False, "global", (1.0, 1.0), float("nan"), float("nan"),
                                 "explicit bounds are implemented for finite pairs only")
-    c = (1 - game.alpha) * _diameter(eng.T_X) * _diameter(eng.S_Z) \
-        * float(np.linalg.norm(eng.psi_Z, axis=1).max()) * float(np.linalg.norm(eng.chi_X, axis=1).max())
+    c = (1 - game.alpha) * _diameter(finite.support_statistics("decoder")) \
+        * _diameter(finite.support_statistics("encoder")) \
+        * float(np.linalg.norm(finite.support_features("decoder"), axis=1).max()) \
+        * float(np.linalg.norm(finite.support_features("encoder"), axis=1).max())
     unpenalised = [name for name, pl in (("decoder", game.decoder), ("encoder", game.encoder))
                    if np.any(pl.mask & ~pl.penalty_mask)]
     if unpenalised:
