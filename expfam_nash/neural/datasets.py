@@ -8,7 +8,8 @@
 * ``PATH.npz``: user arrays ``x_train``, ``x_test`` and optionally ``y_train``, ``y_test``.
 
 Every random dataset is a deterministic function of ``seed``: train and test rows are drawn, in
-that order, from ``numpy.random.default_rng(seed)``.
+that order, from ``numpy.random.default_rng(seed)``. Each builder is registered in ``DATASETS``
+(``meta["spec"]``: the spec grammar; ``meta["parse"]``: spec fields -> keyword arguments).
 """
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from functools import partial
 
 import numpy as np
 
-from .._validation import as_float_array, as_rng, check_int, check_nonnegative, check_positive
+from ..core.registry import Arg, Registry
+from ..core.validation import as_float_array, as_rng, check_int, check_nonnegative, check_positive
 from ..environment import Finite
+from ..environment.specs import bars_distribution
 
-#: accepted dataset specifications (for CLI help and error messages)
-DATASETS = ("bars:N", "bars:N:P", "eight-gaussians", "two-spirals", "checkerboard", "rings", "digits", "PATH.npz")
+DATASETS: Registry = Registry("dataset")
 
 #: largest bars grid whose 2^(2N) bar configurations are enumerated
 MAX_BARS = 5
@@ -193,6 +195,19 @@ def bars_log_likelihood(x, n: int, p: float = 0.5) -> np.ndarray:
     return np.where(uniq[pos] == query, logp[pos], -np.inf)
 
 
+def _bars_fields(fields: list[str]) -> dict:
+    if len(fields) not in (1, 2):
+        raise ValueError
+    return {"n": int(fields[0]), "p": float(fields[1]) if len(fields) == 2 else 0.5}
+
+
+SIZES = (Arg("n_train", int, None, "training rows (default: the dataset's)"),
+         Arg("n_test", int, None, "test rows (default: the dataset's)"))
+
+
+@DATASETS.register("bars", spec="bars:N[:P]", parse=_bars_fields, help="N x N binary images, OR of 2N random bars "
+                   "(each on with probability P, default 1/2); exact distribution and sampler",
+                   args=(Arg("n", int, 3, "grid side N (<= 5)"), Arg("p", float, 0.5, "bar probability")) + SIZES)
 def bars(n: int = 3, *, p: float = 0.5, n_train: int = 10000, n_test: int = 2000, seed=0) -> Dataset:
     """N x N binary images: 2N bars (N rows, then N columns), each on independently w.p. ``p``;
     pixel (i, j) = row_i OR column_j.
@@ -204,8 +219,6 @@ def bars(n: int = 3, *, p: float = 0.5, n_train: int = 10000, n_test: int = 2000
     """
     n, p = _check_bars(n, p)
     n_train, n_test = _sizes(n_train, n_test)
-    from ..models import bars_distribution
-
     exact = bars_distribution(n, p)
     exact.points.setflags(write=False)
     exact.weights.setflags(write=False)
@@ -230,6 +243,7 @@ def _eight_gaussians_sample(count, rng, *, radius: float, std: float) -> np.ndar
     return centers + std * rng.standard_normal((count, 2))
 
 
+@DATASETS.register("eight-gaussians", spec="eight-gaussians", help="2-D density with an exact sampler", args=SIZES)
 def eight_gaussians(*, radius: float = 2.0, std: float = 0.02, n_train: int = 10000, n_test: int = 2000,
                     seed=0) -> Dataset:
     """Equal mixture of 8 Gaussians N(c_k, std^2 I), c_k = radius (cos(k pi/4), sin(k pi/4)), k = 0..7.
@@ -251,6 +265,7 @@ def _two_spirals_sample(count, rng, *, noise: float) -> np.ndarray:
     return sign * arm / 3 + noise * rng.standard_normal((count, 2))
 
 
+@DATASETS.register("two-spirals", spec="two-spirals", help="2-D density with an exact sampler", args=SIZES)
 def two_spirals(*, noise: float = 0.1, n_train: int = 10000, n_test: int = 2000, seed=0) -> Dataset:
     """Two interleaved spirals (FFJORD ``2spirals``), i.i.d. points:
 
@@ -274,6 +289,7 @@ def _checkerboard_sample(count, rng) -> np.ndarray:
     return u
 
 
+@DATASETS.register("checkerboard", spec="checkerboard", help="2-D density with an exact sampler", args=SIZES)
 def checkerboard(*, n_train: int = 10000, n_test: int = 2000, seed=0) -> Dataset:
     """Uniform on the 8 "black" squares of a 4 x 4 checkerboard of side-2 squares on [-4, 4)^2:
     {x : floor(x1 / 2) + floor(x2 / 2) even} (the support of FFJORD's ``checkerboard``)."""
@@ -292,6 +308,7 @@ def _rings_sample(count, rng, *, noise: float) -> np.ndarray:
     return r[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1) + noise * rng.standard_normal((count, 2))
 
 
+@DATASETS.register("rings", spec="rings", help="2-D density with an exact sampler", args=SIZES)
 def rings(*, noise: float = 0.08, n_train: int = 10000, n_test: int = 2000, seed=0) -> Dataset:
     """Four concentric rings (FFJORD ``rings``): x = r (cos a, sin a) + noise * N(0, I), with
     r uniform on ``RING_RADII`` = (3.6, 2.4, 1.65, 0.75) and a ~ U[0, 2 pi)
@@ -301,6 +318,8 @@ def rings(*, noise: float = 0.08, n_train: int = 10000, n_test: int = 2000, seed
 
 
 # -- digits ------------------------------------------------------------------------------
+@DATASETS.register("digits", spec="digits", extras=("digits",), args=SIZES,
+                   help="scikit-learn's 8 x 8 digits, binarised, with labels (needs the digits extra)")
 def digits(*, threshold: float = 8.0, n_train: int | None = None, n_test: int = 297, seed=0) -> Dataset:
     """scikit-learn's ``load_digits`` (1797 images, 8 x 8, values 0..16), binarised as
     x = 1[value > threshold]; labels 0..9 kept.
@@ -357,30 +376,36 @@ def _from_npz(path: str, n_train, n_test) -> Dataset:
                    y_train=ytr, y_test=yte, n_classes=n_classes)
 
 
+DATASETS.register("npz", _from_npz, spec="PATH.npz", args=SIZES,
+                  help="user arrays x_train, x_test (optional y_train, y_test, image_shape)")
+
+
+def specs() -> tuple[str, ...]:
+    """The accepted dataset specifications (for help texts and error messages)."""
+    return tuple(e.meta["spec"] for e in DATASETS.entries())
+
+
 def load(spec: str, *, seed=0, n_train: int | None = None, n_test: int | None = None) -> Dataset:
-    """The dataset named by ``spec`` (one of ``DATASETS``); ``None`` sizes keep each dataset's default.
+    """The dataset named by ``spec`` (one of :func:`specs`); ``None`` sizes keep each dataset's default.
 
     For a ``.npz`` file (arrays ``x_train``, ``x_test``, optional ``y_train``, ``y_test``,
     ``image_shape``) ``seed`` is unused, ``n_train`` / ``n_test`` keep the first rows, the support
     is ``"binary"`` if every value is 0 or 1, and ``n_classes`` = largest label + 1.
     """
     if not isinstance(spec, str):
-        raise ValueError(f"spec: expected a string, one of {', '.join(DATASETS)}; got {type(spec).__name__}")
+        raise ValueError(f"spec: expected a string, one of {', '.join(specs())}; got {type(spec).__name__}")
     if spec.endswith(".npz"):
         return _from_npz(spec, n_train, n_test)
     sizes = {k: v for k, v in (("n_train", n_train), ("n_test", n_test)) if v is not None}
-    if spec.startswith("bars:"):
-        fields = spec.split(":")[1:]
-        try:
-            if len(fields) not in (1, 2):
-                raise ValueError
-            n = int(fields[0])
-            p = float(fields[1]) if len(fields) == 2 else 0.5
-        except ValueError:
-            raise ValueError(f"spec: malformed {spec!r} (expected bars:N or bars:N:P)") from None
-        return bars(n, p=p, seed=seed, **sizes)
-    builders = {"eight-gaussians": eight_gaussians, "two-spirals": two_spirals, "checkerboard": checkerboard,
-                "rings": rings, "digits": digits}
-    if spec not in builders:
-        raise ValueError(f"spec: unknown dataset {spec!r}; expected one of {', '.join(DATASETS)}")
-    return builders[spec](seed=seed, **sizes)
+    name, *fields = spec.split(":")
+    if name not in DATASETS or name == "npz" or (DATASETS[name].meta.get("parse") and not fields):
+        raise ValueError(f"spec: unknown dataset {spec!r}; expected one of {', '.join(specs())}")
+    entry = DATASETS[name]
+    parse = entry.meta.get("parse")
+    if parse is None and fields:
+        raise ValueError(f"spec: malformed {spec!r} (expected {entry.meta['spec']})")
+    try:
+        kwargs = parse(fields) if parse is not None else {}
+    except ValueError:
+        raise ValueError(f"spec: malformed {spec!r} (expected {entry.meta['spec']})") from None
+    return entry.obj(seed=seed, **kwargs, **sizes)

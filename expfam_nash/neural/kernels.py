@@ -457,14 +457,14 @@ def categorical_sample_reference(o, u):
 
 # -- optimiser --------------------------------------------------------------------------------
 @njit(**_JIT)
-def adam_ascent(p, g, m, v, lr, b1, b2, eps, t, decay):
+def adam_ascent(p, g, m, v, lr, b1, b2, eps, t, rho):
     """One Adam step that *increases* the objective whose gradient is g (step t >= 1):
-    g' = g - decay * p; m <- b1 m + (1-b1) g'; v <- b2 v + (1-b2) g'^2;
+    g' = g - rho * p; m <- b1 m + (1-b1) g'; v <- b2 v + (1-b2) g'^2;
     p <- p + lr * mhat / (sqrt(vhat) + eps) with bias-corrected mhat, vhat."""
     c1 = 1.0 / (1.0 - b1 ** t)
     c2 = 1.0 / (1.0 - b2 ** t)
     for i in range(p.size):
-        gi = g[i] - decay * p[i]
+        gi = g[i] - rho * p[i]
         mi = b1 * m[i] + (1.0 - b1) * gi
         vi = b2 * v[i] + (1.0 - b2) * gi * gi
         m[i] = mi
@@ -472,8 +472,8 @@ def adam_ascent(p, g, m, v, lr, b1, b2, eps, t, decay):
         p[i] += lr * (mi * c1) / (math.sqrt(vi * c2) + eps)
 
 
-def adam_ascent_reference(p, g, m, v, lr, b1, b2, eps, t, decay):
-    g = g - decay * p
+def adam_ascent_reference(p, g, m, v, lr, b1, b2, eps, t, rho):
+    g = g - rho * p
     m = b1 * m + (1 - b1) * g
     v = b2 * v + (1 - b2) * g * g
     p = p + lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
