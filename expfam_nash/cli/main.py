@@ -1,6 +1,6 @@
 """Command line: ``expfam-nash TASK [MODEL] [options]``. The sub-commands are the ``TASKS`` registry
-(solve, verify, prove, claims, figures, train, docs, and whatever the modules of ``TASK_MODULES``
-register); the MODEL sub-commands of solve and verify are the ``MODELS`` registry; every flag is
+(solve, verify, prove, claims, figures, train, docs, and whatever the modules of
+``expfam_nash.tasks.TASK_MODULES`` register); the MODEL sub-commands of solve and verify are the ``MODELS`` registry; every flag is
 generated from an ``Arg`` spec (older spellings as alias flags, e.g. ``--l2`` for ``--rho``).
 
 Every failure caused by input is one line on stderr and exit status 2 (never a traceback);
@@ -9,14 +9,11 @@ Ctrl-C exits with status 130.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from ..core.registry import Arg
-from ..core.tasks import TASKS
-
-#: modules whose import registers tasks (a new task module is one more line here)
-TASK_MODULES = ("expfam_nash.cli.tasks",)
+from ..models import MODELS
+from ..tasks import load
 
 
 def _type(parse):
@@ -61,8 +58,6 @@ def _options(args, defaults: bool) -> argparse.ArgumentParser:
 
 
 def _add_models(sub, options: argparse.ArgumentParser) -> None:
-    from ..models import MODELS
-
     for entry in MODELS.entries():
         mp = sub.add_parser(entry.name, parents=[options], help=entry.help)
         for arg in entry.args:
@@ -71,12 +66,11 @@ def _add_models(sub, options: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    for module in TASK_MODULES:
-        importlib.import_module(module)
+    tasks = load()
     parser = argparse.ArgumentParser(prog="expfam-nash", description="Symmetric equilibrium learning of lifted "
                                      "exponential-family encoder/decoder pairs: solve, certify, report.")
     cmds = parser.add_subparsers(dest="command", required=True)
-    for entry in TASKS.entries():
+    for entry in tasks.entries():
         if entry.obj.models:
             tp = cmds.add_parser(entry.name, parents=[_options(entry.args, defaults=True)], help=entry.help)
             _add_models(tp.add_subparsers(dest="model"), _options(entry.args, defaults=False))
@@ -92,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     options = {k: v for k, v in vars(args).items() if k != "command"}
     try:
-        return TASKS[args.command].obj.run(options)
+        return load()[args.command].obj.run(options)
     except (ValueError, ImportError) as exc:   # ImportError: an optional extra is missing (e.g. digits)
         print(f"expfam-nash: error: {exc}", file=sys.stderr)
         return 2

@@ -52,11 +52,11 @@ class Player:
     @cached_property
     def penalty_mask(self) -> np.ndarray:
         """Entries the L2 penalty acts on: free weights of non-constant features."""
-        pm = self.mask.copy()
+        mask = self.mask.copy()
         if self.lift.bias_index is not None:
-            pm[:, self.lift.bias_index] = False
-        pm.setflags(write=False)
-        return pm
+            mask[:, self.lift.bias_index] = False
+        mask.setflags(write=False)
+        return mask
 
     @property
     def size(self) -> int:

@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .codes import BERNOULLI, CATEGORICAL
+from .codes import BERNOULLI, CATEGORICAL  # noqa: F401  (CATEGORICAL: re-exported for callers)
 
 
 @njit(cache=True)

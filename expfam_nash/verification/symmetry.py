@@ -17,7 +17,6 @@ N(0, c I); see ``Game.symmetry_tangents`` for the orbit's tangent space at a poi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import combinations
 
 import numpy as np
 

@@ -214,9 +214,10 @@ def _generated(model, params, data, x, lik: dict, ctx: dict, streams, notes: lis
     elif pmf and lik["lp_support"] is not None:
         # p(x) sums to 1 over {0,1}^d, so TV = 1/2 [sum_supp |p - w| + (1 - sum_supp p)] needs p on supp(w) only
         keep, lp, ref_w = lik["lp_support"]
-        pm = np.exp(lp)
-        out.update(method="exact", tv=float(0.5 * (np.abs(pm - ref_w[keep]).sum() + max(0.0, 1 - pm.sum()))),
-                   model_mass_on_support=float(pm.sum()))
+        p_support = np.exp(lp)
+        out.update(method="exact",
+                   tv=float(0.5 * (np.abs(p_support - ref_w[keep]).sum() + max(0.0, 1 - p_support.sum()))),
+                   model_mass_on_support=float(p_support.sum()))
     else:
         gen = np.asarray(model.generate(params, x.shape[0], streams["generated_samples"])[1], dtype=np.float64)
         _sample_distance(gen, data, x, ctx["bandwidths"], streams["generated_distance"], out)
