@@ -183,7 +183,7 @@ def stochastic(game: Game, lr=None, batch_size: int = 256, seed: int | None = 0,
     snapshots into the state; ``step(state, rng)`` draws from the generator it is given."""
     sched = _schedule(inverse_time(0.5, 1000.0) if lr is None else lr)
     check_int(batch_size, "batch_size", minimum=1)
-    start_rng = as_rng(seed, rng)
+    start = _snapshot(np.random.default_rng(as_rng(seed, rng).integers(2 ** 63)))   # every init starts here
 
     def step(state: State, rng: np.random.Generator | None = None):
         if not isinstance(rng, np.random.Generator):
@@ -204,7 +204,7 @@ def stochastic(game: Game, lr=None, batch_size: int = 256, seed: int | None = 0,
         return replace(state, params=new, step=state.step + 1), StepInfo(res, est.utilities, p.norm(), exact)
 
     def init(p: Params) -> State:
-        return State(p, 0, _snapshot(np.random.default_rng(start_rng.integers(2 ** 63))))
+        return State(p, 0, start)
 
     return Algorithm("stochastic", init, step)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.jsonable import jsonable
 from ..core.validation import as_float_array
 
 
@@ -33,8 +34,8 @@ class Stationary:
         return float("nan") if not math.isfinite(gap) else 1.0 / gap if gap > 0 else float("inf")
 
     def to_dict(self) -> dict:
-        return {"spectral_gap": self.spectral_gap, "second_eigenvalue": self.second_eigenvalue,
-                "residual": self.residual, "converged": self.converged, "relaxation_time": self.relaxation_time}
+        return jsonable({"spectral_gap": self.spectral_gap, "second_eigenvalue": self.second_eigenvalue,
+                "residual": self.residual, "converged": self.converged, "relaxation_time": self.relaxation_time})
 
     def summary(self) -> str:
         return (f"stationary distribution on {self.probs.size} states: residual {self.residual:.3g}, "

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+from ..core.jsonable import jsonable
 from ..game import Game, Params
 from ..stats import dobrushin, stationary, total_variation
 
@@ -39,7 +40,7 @@ class Consistency:
                 f"{self.stationary_gap:.3g} <= bound {self.bound:.3g} (tau(K) = {self.contraction:.4g})")
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        return jsonable(dict(self.__dict__))
 
 
 def consistency(game: Game, params: Params) -> Consistency:

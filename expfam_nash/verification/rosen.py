@@ -28,6 +28,7 @@ from itertools import combinations
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from ..core.jsonable import jsonable
 from ..game import Game, Params
 
 
@@ -49,8 +50,8 @@ class RosenCertificate:
                 f"{self.max_eigenvalue:.4g} with r = ({self.weights[0]:.4g}, {self.weights[1]:.4g})")
 
     def to_dict(self) -> dict:
-        return {"holds": self.holds, "kind": self.kind, "weights": list(self.weights),
-                "max_eigenvalue": self.max_eigenvalue, "rho_star": self.rho_star, "reason": self.reason}
+        return jsonable({"holds": self.holds, "kind": self.kind, "weights": self.weights,
+                         "max_eigenvalue": self.max_eigenvalue, "rho_star": self.rho_star, "reason": self.reason})
 
 
 def _sym_max_eig(jac: np.ndarray, n_theta: int, log_ratio: float, basis: np.ndarray | None) -> float:

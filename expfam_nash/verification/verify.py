@@ -85,15 +85,20 @@ class EquilibriumClass:
     def unexplained_neutral(self) -> int:
         return max(0, self.representative.neutral_directions - self.representative.orbit_dimension)
 
+    def summary(self) -> str:
+        r = self.representative
+        return (f"{self.count} runs, {'stable' if r.stable else 'NOT stable'}{', collapsed' if self.collapsed else ''}, "
+                f"residual {r.residual:.2e}, Nash gap {r.nash_gap:.2e}")
+
     def to_dict(self) -> dict:
         r = self.representative
-        return {"count": self.count, "stable": r.stable, "collapsed": self.collapsed, "residual": r.residual,
+        return jsonable({"count": self.count, "stable": r.stable, "collapsed": self.collapsed, "residual": r.residual,
                 "nash_gap": r.nash_gap,
                 "jacobian_eigenvalues": complex_pairs(r.jacobian_eigenvalues),
                 "neutral_directions": r.neutral_directions, "orbit_dimension": r.orbit_dimension,
                 "max_stable_step": r.max_stable_step, "rosen_at_point": self.rosen.to_dict(),
                 "starts": list(self.starts), "invariants": {k: np.asarray(v).tolist() for k, v in r.invariants.items()},
-                "params": r.params.to_dict()}
+                "params": r.params.to_dict()})
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,13 +146,12 @@ class VerifyResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"game": self.game, "starts": self.n_starts, "unique": self.unique, "continuum": self.continuum,
+        return jsonable({"game": self.game, "starts": self.n_starts, "unique": self.unique, "continuum": self.continuum,
                 "escaped": self.escaped, "not_converged": self.not_converged, "converged": self.converged,
                 "nonexistence": self.nonexistence or None, "certificate": self.certificate.to_dict(),
-                "symmetry": {"description": self.symmetry.description, "order": self.symmetry.order,
-                             "continuous_dimension": self.symmetry.continuous_dimension},
+                "symmetry": self.symmetry.to_dict(),
                 "tolerances": self.tolerances, "runs": [list(r) for r in self.runs],
-                "classes": [c.to_dict() for c in self.classes], "options": jsonable(self.options)}
+                "classes": [c.to_dict() for c in self.classes], "options": self.options})
 
     def to_json(self, **kw) -> str:
         return json.dumps(self.to_dict(), **kw)
