@@ -21,13 +21,13 @@ FD_RTOL = 1e-6
 Z_MAX = 5.0
 
 
-def _fd(f, eta: np.ndarray) -> np.ndarray:
+def fd(f, eta: np.ndarray, h: float = H) -> np.ndarray:
     """Row-wise central differences of f: (N, m) -> (N, ...) along each coordinate: (N, ..., m)."""
     cols = []
     for j in range(eta.shape[1]):
         e = np.zeros(eta.shape[1])
-        e[j] = H
-        cols.append((f(eta + e) - f(eta - e)) / (2 * H))
+        e[j] = h
+        cols.append((f(eta + e) - f(eta - e)) / (2 * h))
     return np.stack(cols, axis=-1)
 
 
@@ -41,8 +41,8 @@ def check_family(fam, seed: int = 0, n_samples: int = 20000) -> None:
     assert isinstance(fam, Family), "the Family protocol"
     rng = np.random.default_rng(seed)
     eta = fam.check_natural(fam.example_natural(rng, 3))
-    assert _close(_fd(fam.log_partition, eta), fam.mean(eta)), "grad A = mean"
-    assert _close(_fd(fam.mean, eta), fam.covariance(eta)), "Hessian A = covariance"
+    assert _close(fd(fam.log_partition, eta), fam.mean(eta)), "grad A = mean"
+    assert _close(fd(fam.mean, eta), fam.covariance(eta)), "Hessian A = covariance"
     cov = fam.covariance(eta)
     assert np.allclose(cov, np.swapaxes(cov, 1, 2)) and np.all(np.linalg.eigvalsh(cov) >= -1e-12), "Cov is PSD"
     assert _close(fam.natural(fam.mean(eta)), eta, 1e-8), "natural(mean(eta)) = eta"

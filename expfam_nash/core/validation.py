@@ -45,24 +45,24 @@ def check_weights(weights, name: str, n: int | None = None) -> np.ndarray:
     return w
 
 
-def check_positive(value, name: str) -> float:
+def _bounded_below(value, name: str, strict: bool) -> float:
+    """A finite float > 0 (``strict``) or >= 0, else a ValueError naming ``name``."""
     try:
         v = float(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: expected a positive number, got {value!r}") from exc
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
+        raise ValueError(f"{name}: expected {'a positive number' if strict else 'a number >= 0'}, "
+                         f"got {value!r}") from exc
+    if not np.isfinite(v) or v < 0 or (strict and v == 0):
+        raise ValueError(f"{name}: expected a finite number {'> 0' if strict else '>= 0'}, got {value!r}")
     return v
+
+
+def check_positive(value, name: str) -> float:
+    return _bounded_below(value, name, strict=True)
 
 
 def check_nonnegative(value, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: expected a number >= 0, got {value!r}") from exc
-    if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
-    return v
+    return _bounded_below(value, name, strict=False)
 
 
 def check_unit_interval(value, name: str) -> float:

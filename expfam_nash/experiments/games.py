@@ -10,8 +10,7 @@ from .. import models
 from ..dynamics import algorithms as alg
 from ..dynamics import solve, stability
 from ..game import Params
-from ..plot import plot_convergence, plot_escape, plot_phase_portrait, plot_stochastic_vs_exact
-from ..plot._base import new_figure
+from ..plot import new_figure, plot_convergence, plot_escape, plot_phase_portrait, plot_stochastic_vs_exact
 from ..symbolic import linear_gaussian_branches
 from .figures import FIGURES
 

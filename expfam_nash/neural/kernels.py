@@ -27,6 +27,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
+from ..core.constants import LOG_2PI
+
 IDENTITY, TANH, RELU = 0, 1, 2
 ACTIVATIONS = {"identity": IDENTITY, "linear": IDENTITY, "tanh": TANH, "relu": RELU}
 
@@ -347,7 +349,7 @@ def gaussian_learned_head(o, t, grad, scale, lo, hi):
     n, m2 = o.shape
     m = m2 // 2
     ll = np.empty(n)
-    c = 0.5 * math.log(2 * math.pi)
+    c = 0.5 * LOG_2PI
     for i in range(n):
         acc = 0.0
         for j in range(m):
@@ -366,7 +368,7 @@ def gaussian_learned_head_reference(o, t, lo, hi):
     mu, s = o[:, :m].astype(np.float64), np.clip(o[:, m:].astype(np.float64), lo, hi)
     r = t - mu
     prec = np.exp(-s)
-    ll = (-0.5 * r * r * prec - 0.5 * s - 0.5 * np.log(2 * np.pi)).sum(1)
+    ll = (-0.5 * r * r * prec - 0.5 * s - 0.5 * LOG_2PI).sum(1)
     return ll, np.concatenate([r * prec, 0.5 * (r * r * prec - 1)], axis=1)
 
 
