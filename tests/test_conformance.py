@@ -88,3 +88,29 @@ def test_the_command_line_is_generated_from_the_registries():
 
 def _text(value) -> str:
     return ",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
+
+
+def test_every_class_with_to_dict_is_a_frozen_result():
+    """One result contract package-wide: a class that offers to_dict is a frozen dataclass with
+    summary() as well (and no older as_dict)."""
+    import dataclasses
+    import importlib
+    import inspect
+    import pkgutil
+
+    import expfam_nash
+
+    seen = []
+    for info in pkgutil.walk_packages(expfam_nash.__path__, "expfam_nash."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__ or getattr(cls, "_is_protocol", False):
+                continue
+            assert not hasattr(cls, "as_dict"), cls
+            if hasattr(cls, "to_dict"):
+                seen.append(cls.__name__)
+                assert hasattr(cls, "summary"), cls
+                assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, cls
+    assert {"EquilibriumResult", "VerifyResult", "Evaluation", "RunResult", "Estimate", "Verdict"} <= set(seen)

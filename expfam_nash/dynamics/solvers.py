@@ -57,6 +57,9 @@ class SolveOptions:
         del out["progress"]
         return out
 
+    def summary(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.to_dict().items())
+
 
 def _stalled(traj: Trajectory) -> bool:
     """After >= 2000 steps, the residual fell by less than half over the last half of the run."""

@@ -14,7 +14,7 @@ import dataclasses
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -53,10 +53,11 @@ class RunResult:
     interrupted: bool
     wall_time: float
     evaluation: dict | None
+    options: dict = field(default_factory=dict)    # the TrainConfig the run ran with
 
     def to_dict(self) -> dict:
         return jsonable({"out": str(self.out), "steps": self.steps, "interrupted": self.interrupted,
-                         "wall_time": self.wall_time, "evaluation": self.evaluation})
+                         "wall_time": self.wall_time, "evaluation": self.evaluation, "options": self.options})
 
     def summary(self) -> str:
         head = f"run {self.out}: {self.steps} steps in {self.wall_time:.1f} s" + (" (interrupted)" if self.interrupted else "")
@@ -233,7 +234,7 @@ def train(config: TrainConfig, out, *, progress: bool = True, evaluate: bool = T
     if not interrupted:
         for callback in callbacks:
             callback(FinishedRun(config, run.out, run.model, run.state.params, run.data, result))
-    return RunResult(run.out, run.state.step, interrupted, wall_time, result)
+    return RunResult(run.out, run.state.step, interrupted, wall_time, result, config.to_dict())
 
 
 def resume(out, *, steps: int | None = None, progress: bool = True, evaluate: bool = True,

@@ -8,24 +8,28 @@ from ..core.registry import Arg
 from ..core.tasks import TASKS, Task
 
 
-def train_run(options: dict) -> int:
+def train_compute(options: dict):
+    """A run (or the resumed run ``options["resume"]``) from the options; its :class:`RunResult`.
+    Figures (``samples.png``, ``curves.png``) unless ``no_figures``."""
     from ..neural.config import TrainConfig
     from ..neural.train import resume, train
 
     callbacks = () if options.get("no_figures") else (_figures_callback(),)
     progress = not options.get("no_progress")
+    given = {k: v for k, v in options.items() if v is not None and k in TrainConfig.__dataclass_fields__}
     if options.get("resume"):
-        given = [k for k, v in options.items() if v is not None and k in TrainConfig.__dataclass_fields__
-                 and k != "steps"]
-        if given:
+        extra = sorted(set(given) - {"steps"})
+        if extra:
             raise ValueError(f"resume: the run's options are in its config.json; only --steps may change "
-                             f"(got --{given[0].replace('_', '-')})")
-        result = resume(options["resume"], steps=options.get("steps"), progress=progress, callbacks=callbacks)
-    else:
-        fields = {k: v for k, v in options.items() if v is not None and k in TrainConfig.__dataclass_fields__}
-        config = TrainConfig(**fields)
-        out = options.get("out") or f"runs/{config.dataset}-{config.model}-{config.method}-s{config.seed}".replace(":", "_")
-        result = train(config, out, progress=progress, callbacks=callbacks)
+                             f"(got --{extra[0].replace('_', '-')})")
+        return resume(options["resume"], steps=given.get("steps"), progress=progress, callbacks=callbacks)
+    config = TrainConfig(**given)
+    out = options.get("out") or f"runs/{config.dataset}-{config.model}-{config.method}-s{config.seed}".replace(":", "_")
+    return train(config, out, progress=progress, callbacks=callbacks)
+
+
+def train_run(options: dict) -> int:
+    result = train_compute(options)
     print(result.summary())
     if result.interrupted:
         print(f"expfam-nash: interrupted at step {result.steps}; continue with: expfam-nash train --resume {result.out}",
@@ -57,7 +61,7 @@ def _shown(value) -> str:
     return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
-TASKS.register("train", Task(run=train_run), args=_train_args(),
+TASKS.register("train", Task(run=train_run, compute=train_compute), args=_train_args(),
                help="train a neural VAE (NumPy + Numba, no torch) by symmetric learning or the ELBO")
 
 

@@ -38,6 +38,13 @@ class Finding:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict: expected one of {VERDICTS}, got {self.verdict!r}")
 
+    def summary(self) -> str:
+        return f"[{self.verdict}] {self.condition}"
+
+    def to_dict(self) -> dict:
+        return {"condition": self.condition, "verdict": self.verdict, "evidence": list(self.evidence),
+                "detail": self.detail}
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -56,9 +63,12 @@ class Claim:
             return "open"
         return "holds under stated conditions" if "open" not in kinds else "partly open"
 
+    def summary(self) -> str:
+        return f"{self.number}. {self.title}: {self.verdict} ({len(self.findings)} findings)"
+
     def to_dict(self) -> dict:
         return {"claim": self.number, "title": self.title, "statement": self.statement, "verdict": self.verdict,
-                "findings": [f.__dict__ for f in self.findings]}
+                "findings": [f.to_dict() for f in self.findings]}
 
 
 REGISTER: tuple[Claim, ...] = (
