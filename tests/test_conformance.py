@@ -45,6 +45,8 @@ def test_solver_conformance(method, games):
 def test_verify_and_sampled_results_follow_the_contract(games):
     v = en.verify(games[True], starts=3, seed=0)
     check_result(v, {"starts": 3, "seed": 0})
+    for part in (v.certificate, v.symmetry, *v.classes, *(c.rosen for c in v.classes)):
+        check_result(part)
     check_result(games[True].estimate(games[True].init(seed=0), n_samples=100, seed=0), {"n_samples": 100})
     check_result(games[True].best_responses(games[True].init(seed=0)))
     from expfam_nash.dynamics import stability

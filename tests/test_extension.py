@@ -156,3 +156,14 @@ def test_an_unknown_kernel_code_is_rejected_in_one_line():
 def test_an_object_that_is_not_a_family_is_rejected():
     with pytest.raises(ValueError, match=r"^family: expected an exponential family .*missing"):
         Player(object(), Affine(1))
+
+
+def test_a_model_argument_that_shadows_a_task_option_is_refused():
+    from expfam_nash.cli.main import build_parser
+
+    MODELS.register("shadowing", binomial_pair, args=(Arg("seed", int, 0, "clashes with solve's --seed"),))
+    try:
+        with pytest.raises(ValueError, match="'seed' is also an option of the task"):
+            build_parser()
+    finally:
+        MODELS.unregister("shadowing")
