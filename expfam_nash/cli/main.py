@@ -30,7 +30,7 @@ def _type(parse):
 def add_argument(parser, arg: Arg, defaults: bool = True) -> None:
     """One ``Arg`` as an argparse option (``defaults=False``: absent means not given, so that options
     after a MODEL sub-command override those before it)."""
-    kw: dict = {"help": arg.help or None}
+    kw: dict = {"help": _help(arg)}
     if defaults or arg.positional:
         kw["default"] = arg.default
     if arg.parse is bool and not arg.positional:
@@ -48,6 +48,17 @@ def add_argument(parser, arg: Arg, defaults: bool = True) -> None:
         parser.add_argument(arg.name, **kw)
     else:
         parser.add_argument(arg.flag, *arg.alias_flags, dest=arg.name, **kw)
+
+
+def _help(arg: Arg) -> str:
+    """The Arg's help with its choices and default."""
+    text = arg.help
+    if arg.choices:
+        text += f"; one of {', '.join(map(str, arg.choices))}"
+    if arg.default is not None and arg.default is not False:
+        shown = ",".join(map(str, arg.default)) if isinstance(arg.default, (tuple, list)) else arg.default
+        text += f" (default {shown})"
+    return text.replace("%", "%%")
 
 
 def _options(args, defaults: bool) -> argparse.ArgumentParser:
