@@ -131,3 +131,15 @@ def test_the_architecture_doc_lists_every_layer_of_the_test():
     for names in LAYERS:
         for name in names:
             assert f"`{name}`" in text, name
+
+
+def test_the_spectral_gap_of_a_large_chain_is_reproducible():
+    """ARPACK (chains over 64 states) starts from a fixed vector: same matrix, same bytes."""
+    from expfam_nash.stats import stationary
+
+    rng = np.random.default_rng(1)
+    T = rng.random((100, 100)) ** 8
+    T /= T.sum(1, keepdims=True)
+    a, b = stationary(T), stationary(T)
+    assert a.second_eigenvalue == b.second_eigenvalue
+    assert np.isclose(a.second_eigenvalue, np.sort(np.abs(np.linalg.eigvals(T)))[-2], rtol=1e-9)

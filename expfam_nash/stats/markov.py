@@ -48,7 +48,11 @@ def _second_eigenvalue(T: np.ndarray) -> float:
         return float(np.sort(np.abs(np.linalg.eigvals(T)))[::-1][1]) if n > 1 else 0.0
     from scipy.sparse.linalg import ArpackNoConvergence, eigs
     try:
-        ev = np.sort(np.abs(eigs(T, k=3, which="LM", tol=1e-10, maxiter=20 * n, return_eigenvectors=False)))[::-1]
+        # a fixed start vector: ARPACK's default is random, which made |lambda_2| vary in its 12th digit
+        # from run to run (not the constant vector: it is the right eigenvector of eigenvalue 1)
+        v0 = np.random.default_rng(0).random(n)
+        ev = np.sort(np.abs(eigs(T, k=3, which="LM", tol=1e-10, maxiter=20 * n, v0=v0,
+                                 return_eigenvectors=False)))[::-1]
         return float(ev[1])
     except (ArpackNoConvergence, ValueError, RuntimeError):
         return float("nan")
