@@ -96,6 +96,11 @@ class LearningInfo:
                 f"ELBO {self.elbo:.4g}")
 
 
+#: the older name of :class:`LearningInfo` (kept for code written against it; ``dynamics.StepInfo``
+#: is the step record of the game's algorithms)
+StepInfo = LearningInfo
+
+
 def init(model, seed=None, dtype=np.float32) -> LearnerState:
     params = model.init(seed, dtype)
     return LearnerState(params, model.zeros_like(params), model.zeros_like(params), model.zeros_like(params))

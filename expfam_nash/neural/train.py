@@ -221,10 +221,13 @@ class _Run:
 
 
 def train(config: TrainConfig, out, *, progress: bool = True, evaluate: bool = True,
-          callbacks: Sequence[Callback] = (), _resume: bool = False) -> RunResult:
+          callbacks: Sequence[Callback] = (), figures: bool = False, _resume: bool = False) -> RunResult:
     """Start a training run in directory ``out`` (see the module docstring); :func:`resume`
     continues one. After a run that was not interrupted, each callback receives a :class:`FinishedRun`
-    (after the evaluation, when ``evaluate``)."""
+    (after the evaluation, when ``evaluate``). ``figures`` is the older switch: ``train`` no longer
+    draws (the figures are the callback ``expfam_nash.experiments.neural.run_figures``)."""
+    if figures:
+        raise ValueError("figures: train no longer draws; pass callbacks=(expfam_nash.experiments.neural.run_figures,)")
     run = _Run(config, Path(out), _resume)
     interrupted = run.loop(progress)
     if not interrupted:   # after Ctrl-C the arrays may be mid-update: keep the last consistent checkpoint
@@ -238,7 +241,7 @@ def train(config: TrainConfig, out, *, progress: bool = True, evaluate: bool = T
 
 
 def resume(out, *, steps: int | None = None, progress: bool = True, evaluate: bool = True,
-           callbacks: Sequence[Callback] = ()) -> RunResult:
+           callbacks: Sequence[Callback] = (), figures: bool = False) -> RunResult:
     """Continue the run in ``out`` from its checkpoint, up to ``steps`` in total (default: the
     saved total). A stopped run resumed to its own total is bit-for-bit the uninterrupted run;
     raising the total of a cosine-schedule run re-stretches the schedule (the learning rate at
@@ -249,4 +252,5 @@ def resume(out, *, steps: int | None = None, progress: bool = True, evaluate: bo
     config = TrainConfig.from_dict(json.loads(cfg_path.read_text()))
     if steps is not None:
         config = dataclasses.replace(config, steps=check_int(steps, "steps", minimum=0))
-    return train(config, out, progress=progress, evaluate=evaluate, callbacks=callbacks, _resume=True)
+    return train(config, out, progress=progress, evaluate=evaluate, callbacks=callbacks, figures=figures,
+                 _resume=True)
