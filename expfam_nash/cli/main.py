@@ -1,5 +1,6 @@
 """Command line: ``expfam-nash solve|verify [MODEL] [options]``, ``expfam-nash prove [NAME]``,
 ``expfam-nash claims [--json]``, ``expfam-nash figures [--out DIR] [--only NAME ...] [--seed S]``,
+``expfam-nash sweep FILE [--scheduler ADDRESS] [--workers N] [--out PATH.parquet]``, ``expfam-nash sweep --show PATH``,
 ``expfam-nash train --dataset SPEC --model SPEC --method symmetric|elbo --steps N --seed S --out DIR``
 and ``expfam-nash train --resume DIR``.
 
@@ -100,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     fp.add_argument("--only", nargs="+", metavar="NAME", default=None, help="only these figures")
     fp.add_argument("--seed", type=int, default=0)
     _add_train_parser(cmds)
+    from ..sweep.cli import configure as configure_sweep
+    configure_sweep(cmds.add_parser("sweep", help="run a grid of verify/solve/... cells on Dask (resumable table)"))
     return parser
 
 
@@ -252,12 +255,18 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from ..sweep.cli import run
+
+    return run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return {"solve": cmd_solve, "verify": cmd_verify, "prove": cmd_prove, "claims": cmd_claims,
-                "figures": cmd_figures, "train": cmd_train}[args.command](args)
+                "figures": cmd_figures, "train": cmd_train, "sweep": cmd_sweep}[args.command](args)
     except (ValueError, ImportError) as exc:   # ImportError: an optional extra is missing (e.g. digits)
         print(f"expfam-nash: error: {exc}", file=sys.stderr)
         return 2
