@@ -170,15 +170,18 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
     return rows
 
 
-def load_table(path: str | os.PathLike):
+def load_table(path: str | os.PathLike, sweep=None):
     """A sweep table as a pandas DataFrame, including rows still in its journal (a running or
-    killed sweep), in the table's order followed by the journal's."""
+    killed sweep), in the table's order followed by the journal's. With ``sweep`` (a ``Sweep``):
+    only the rows of its cells that are done, in its grid order."""
     p = table_path(path)
     journal = _read_journal(journal_path(p))
     if not p.exists() and not journal:
         raise ValueError(f"path: no sweep table at {str(path)!r}")
     rows = {r["key"]: r for r in read_rows(p)} if p.exists() else {}
     rows.update((r["key"], r) for r in journal)
+    if sweep is not None:
+        rows = {c.key: rows[c.key] for c in sweep.cells() if c.key in rows}
     columns = []
     for r in rows.values():
         columns += [c for c in r if c not in columns]
