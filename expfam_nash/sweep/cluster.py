@@ -24,7 +24,7 @@ def local_cluster(workers: int | None = None):
     from distributed import LocalCluster
 
     n = available_cores() if workers is None else workers
-    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                         silence_logs=logging.ERROR, env=dict(THREAD_ENV))
 
 

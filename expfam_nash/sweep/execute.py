@@ -190,6 +190,10 @@ def run(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None 
     cleanly: finished cells stay in the table (``interrupted`` in the result)."""
     _extras.require()
     check_workers(workers)
+    if workers is not None and (scheduler is not None or client is not None):
+        raise ValueError("workers: applies to the local cluster only; an existing cluster brings its own workers")
+    if scheduler is not None and client is not None:
+        raise ValueError("scheduler: give a scheduler address or a client, not both")
     BatchSizer(batch_size, 1)                   # validates batch_size before any work
     cells = sweep.cells()
     start, interrupted, tasks, n_workers = time.perf_counter(), False, 0, 0
