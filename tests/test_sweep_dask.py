@@ -2,7 +2,6 @@
 after an interrupted run and after a killed driver, a failing cell, rows in grid order whatever
 the completion order, identical tables from 1 and 2 workers, a worker killed mid-sweep, a cell
 that keeps killing its worker, thread pinning, and the CLI."""
-import logging
 import os
 import signal
 
@@ -12,11 +11,11 @@ import pytest
 pytest.importorskip("distributed")
 
 import dask  # noqa: E402
-from distributed import Client, LocalCluster  # noqa: E402
+from distributed import Client  # noqa: E402
 
 from expfam_nash import models  # noqa: E402
 from expfam_nash.sweep import Sweep, load_table, run  # noqa: E402
-from expfam_nash.sweep.cluster import THREAD_ENV  # noqa: E402
+from expfam_nash.sweep.cluster import local_cluster  # noqa: E402
 from expfam_nash.sweep.store import NONDETERMINISTIC, Store, read_rows  # noqa: E402
 from expfam_nash.verification import verify  # noqa: E402
 
@@ -25,9 +24,9 @@ VERIFY = Sweep("verify", fixed={"model": "tabular", "starts": 2, "max_steps": 20
 
 
 def _cluster(n, **config):
+    """The LocalCluster ``sweep.run`` starts by default (``config``: Dask settings for its scheduler)."""
     with dask.config.set(config):
-        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                            silence_logs=logging.ERROR, env=dict(THREAD_ENV))
+        return local_cluster(n)
 
 
 @pytest.fixture(scope="module")
