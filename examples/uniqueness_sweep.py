@@ -5,7 +5,7 @@ from the table alone.
     python examples/uniqueness_sweep.py [--out uniqueness_sweep.parquet] [--workers N] [--seeds K] [--quick]
 
 --seeds 1 reproduces the gallery's uniqueness_map (6 starts, seed 0); --quick keeps alpha, rho
-in {0, 0.4} x {0, 0.1} and one seed (8 cells, for a smoke test).
+in {0, 0.1} x {0, 0.1} and one seed (8 cells, for a smoke test).
 """
 import argparse
 import dataclasses
@@ -29,7 +29,7 @@ def main(argv=None) -> None:
 
     spec = sweep.Sweep.load(SPEC)
     if args.quick:
-        spec = dataclasses.replace(spec, grid={"alpha": [0.0, 0.4], "rho": [0.0, 0.1]}, seeds=1)
+        spec = dataclasses.replace(spec, grid={"alpha": [0.0, 0.1], "rho": [0.0, 0.1]}, seeds=1)
     elif args.seeds is not None:
         spec = dataclasses.replace(spec, seeds=args.seeds)
     print(spec.summary())
