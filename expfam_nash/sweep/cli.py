@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
                         progress=not args.no_progress, retry_errors=args.retry_errors)
     print(json.dumps(res.to_dict()) if args.json else res.summary())
     if getattr(res, "interrupted", False):
-        print(f"expfam-nash: sweep interrupted; finished cells are in {res.out}; rerun the same command to resume",
-              file=sys.stderr)
+        kept = f"finished cells are in {res.out}" if res.skipped + res.computed else "no cell had finished"
+        print(f"expfam-nash: sweep interrupted; {kept}; rerun the same command to resume", file=sys.stderr)
         return 130
     return 0
 

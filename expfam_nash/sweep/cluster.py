@@ -2,8 +2,11 @@
 to 1 before the workers import anything) or an existing cluster's scheduler."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import threading
 
 #: environment of local worker processes: BLAS, OpenMP and Numba pools of one thread, so that
 #: N workers on N cores never fight over them
@@ -28,6 +31,21 @@ def local_cluster(workers: int | None = None):
                         silence_logs=logging.ERROR, env=dict(THREAD_ENV))
 
 
+@contextlib.contextmanager
+def deferred_interrupt():
+    """Hold Ctrl-C (SIGINT) back until the block is done; yields a list that is non-empty if
+    it came. Only in the main thread (elsewhere signals cannot be handled)."""
+    hits: list = []
+    if threading.current_thread() is not threading.main_thread():
+        yield hits
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: hits.append(signum))
+    try:
+        yield hits
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def check_workers(value) -> int | None:
     if value is None:
         return None
@@ -42,8 +60,14 @@ def connect(scheduler: str | None = None, workers: int | None = None):
 
     workers = check_workers(workers)
     if scheduler is None:
-        cluster = local_cluster(workers)
-        return Client(cluster), cluster
+        with deferred_interrupt() as interrupted:       # a half-started cluster cannot be closed cleanly
+            cluster = local_cluster(workers)
+            client = Client(cluster)
+        if interrupted:
+            client.close()
+            cluster.close()
+            raise KeyboardInterrupt
+        return client, cluster
     if workers is not None:
         raise ValueError("workers: applies to the local cluster only; an existing cluster brings its own workers")
     try:

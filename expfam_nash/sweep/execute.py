@@ -8,8 +8,9 @@ of work at the mean cell time measured so far, never more than a fair share of w
 (remaining / (2 x workers), so the tail stays balanced). Faults: Dask reschedules the tasks of a
 worker that dies; a batch that still fails (a cell that keeps killing its worker: Dask's
 ``KilledWorker`` after ``distributed.scheduler.allowed-failures`` retries) is split into single
-cells, and a single cell that fails that way gets an error row. The table never depends on the
-schedule: rows are ordered by grid order, each computed from its own parameters.
+cells that run one at a time (quarantine), and a cell that fails alone gets an error row. The
+table never depends on the schedule: rows are ordered by grid order, each computed from its own
+parameters.
 """
 from __future__ import annotations
 
@@ -139,19 +140,26 @@ class _Collector:
 
 def _execute(client, fn: Callable, todo: list[Cell], collect: _Collector, sizer: BatchSizer, window: int) -> int:
     """Submit ``todo`` in batches with at most ``window`` tasks in flight; stream results back.
+    A task that fails (``KilledWorker``: its worker died too often) sends its cells to quarantine,
+    where they run one at a time with nothing else in flight: Dask blames every task on a dying
+    worker, so only a cell that fails alone is known to be the culprit and gets an error row.
     Returns the number of tasks submitted."""
     from distributed import as_completed
 
-    queue, inflight, counter = deque(todo), {}, itertools.count()
+    queue, quarantine, inflight, counter = deque(todo), deque(), {}, itertools.count()
     stream = as_completed(with_results=True, raise_errors=False)
 
-    def submit(batch: list[Cell]) -> None:
+    def submit(batch: list[Cell], alone: bool = False) -> None:
         fut = client.submit(run_cells, fn, [(c.key, c.params) for c in batch], pure=False,
                             key=f"sweep-{batch[0].key}-{next(counter)}")
-        inflight[fut] = batch
+        inflight[fut] = (batch, alone)
         stream.add(fut)
 
     def fill() -> None:
+        if quarantine:
+            if not inflight:
+                submit([quarantine.popleft()], alone=True)
+            return
         while queue and len(inflight) < window:
             n = min(sizer.next(len(queue)), len(queue))
             submit([queue.popleft() for _ in range(n)])
@@ -159,19 +167,18 @@ def _execute(client, fn: Callable, todo: list[Cell], collect: _Collector, sizer:
     try:
         fill()
         for fut, result in stream:
-            batch = inflight.pop(fut)
+            batch, alone = inflight.pop(fut)
             if fut.status == "finished":
                 sizer.record(result)
                 collect.add(batch, result)
             elif fut.status == "cancelled" or client.status != "running":
                 raise ValueError(f"scheduler: lost the cluster ({fut.status}); finished cells are kept, "
                                  "rerun to resume")
-            elif len(batch) > 1:                 # e.g. KilledWorker: find the culprit cell by cell
-                for cell in batch:
-                    submit([cell])
-            else:
+            elif alone:
                 exc = result[1] if isinstance(result, tuple) and len(result) > 1 else result
                 collect.add(batch, [{"key": batch[0].key, "error": error_text(exc), "elapsed_s": None}])
+            else:
+                quarantine.extend(batch)
             fut.release()
             fill()
     finally:
