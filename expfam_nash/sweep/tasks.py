@@ -118,8 +118,11 @@ def solve_cell(params: dict) -> dict:
                 help="diagnostic cell: sleeps, then returns numbers derived from the seed; for measuring "
                      "overhead and checking a cluster's fault handling")
 def probe_cell(params: dict) -> dict:
-    """``value`` = a uniform draw from ``seed``, ``square`` = seed^2; ``fail`` raises, ``crash``
-    ends the Dask worker process running the cell (refused outside a worker)."""
+    """After ``sleep`` seconds: ``crash`` ends the Dask worker process running the cell (refused
+    outside a worker), ``fail`` raises; else ``value`` = a uniform draw from ``seed``, ``square`` =
+    seed^2."""
+    if params["sleep"]:
+        time.sleep(params["sleep"])
     if params["crash"]:
         try:
             from distributed import get_worker
@@ -127,8 +130,6 @@ def probe_cell(params: dict) -> dict:
         except (ImportError, ValueError):
             raise ValueError("crash: only inside a Dask worker") from None
         os._exit(70)
-    if params["sleep"]:
-        time.sleep(params["sleep"])
     if params["fail"]:
         raise ValueError(f"fail: probe cell with seed {params['seed']} failed on purpose")
     return {"value": float(np.random.default_rng(params["seed"]).random()), "square": params["seed"] ** 2}
