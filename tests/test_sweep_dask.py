@@ -221,3 +221,41 @@ def test_cli_runs_resumes_and_shows(client, tmp_path, capsys):
     assert err.startswith("expfam-nash: error: workers: applies to the local cluster only") and err.count("\n") == 1
     assert main(["sweep"]) == 2
     assert "file: expected a sweep file" in capsys.readouterr().err
+
+
+def test_ctrl_c_in_a_terminal_stops_cleanly_and_keeps_finished_cells(tmp_path):
+    """SIGINT to the whole process group (what a terminal's Ctrl-C does): exit 130, one line on
+    stderr, the finished cells in the table, no worker left behind, no traceback from a worker."""
+    import subprocess
+    import sys
+    import time
+
+    spec = tmp_path / "slow.toml"
+    spec.write_text('task = "probe"\nseeds = 200\n[fixed]\nsleep = 0.2\n')
+    out = tmp_path / "slow.parquet"
+    proc = subprocess.Popen([sys.executable, "-m", "expfam_nash", "sweep", str(spec), "--workers", "2",
+                             "--no-progress", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    journal = tmp_path / "slow.parquet.journal"
+    deadline = time.monotonic() + 120
+    while not (journal.exists() and journal.stat().st_size) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert proc.poll() is None, proc.communicate()
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "INTERRUPTED" in stdout and "Traceback" not in stderr
+    assert stderr.strip().splitlines() == [stderr.strip()] and "rerun the same command to resume" in stderr
+    rows = read_rows(out)
+    assert 0 < len(rows) < 200 and all(r["error"] is None for r in rows)
+    deadline = time.monotonic() + 15                     # the workers are gone with the driver
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        left = subprocess.run(["ps", "-o", "pid,etime,cmd", "-g", str(proc.pid)], capture_output=True, text=True).stdout
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"processes left in the sweep's group:\n{left}")

@@ -1,5 +1,6 @@
 """Connecting to Dask: a LocalCluster of worker processes (one thread each, thread pools pinned
-to 1 before the workers import anything) or an existing cluster's scheduler."""
+to 1 before the workers import anything, Ctrl-C left to the driver) or an existing cluster's
+scheduler."""
 from __future__ import annotations
 
 import contextlib
@@ -27,21 +28,22 @@ def local_cluster(workers: int | None = None):
     from distributed import LocalCluster
 
     n = available_cores() if workers is None else workers
-    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                        silence_logs=logging.ERROR, env=dict(THREAD_ENV))
+    with children_ignore_interrupt():
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                            silence_logs=logging.ERROR, env=dict(THREAD_ENV))
 
 
 @contextlib.contextmanager
-def deferred_interrupt():
-    """Hold Ctrl-C (SIGINT) back until the block is done; yields a list that is non-empty if
-    it came. Only in the main thread (elsewhere signals cannot be handled)."""
-    hits: list = []
+def children_ignore_interrupt():
+    """SIGINT ignored while the block runs (main thread only). Processes spawned meanwhile inherit
+    the ignored disposition (Python keeps an ignored SIGINT ignored), so a terminal's Ctrl-C, sent
+    to the whole process group, reaches only the driver, which then shuts the cluster down."""
     if threading.current_thread() is not threading.main_thread():
-        yield hits
+        yield
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: hits.append(signum))
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        yield hits
+        yield
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -60,14 +62,11 @@ def connect(scheduler: str | None = None, workers: int | None = None):
 
     workers = check_workers(workers)
     if scheduler is None:
-        with deferred_interrupt() as interrupted:       # a half-started cluster cannot be closed cleanly
+        try:
             cluster = local_cluster(workers)
-            client = Client(cluster)
-        if interrupted:
-            client.close()
-            cluster.close()
-            raise KeyboardInterrupt
-        return client, cluster
+        except (OSError, RuntimeError, TimeoutError) as exc:
+            raise ValueError(f"workers: the local Dask cluster did not start ({type(exc).__name__}: {exc})") from None
+        return Client(cluster), cluster
     if workers is not None:
         raise ValueError("workers: applies to the local cluster only; an existing cluster brings its own workers")
     try:

@@ -14,7 +14,6 @@ parameters.
 """
 from __future__ import annotations
 
-import itertools
 import math
 import sys
 import time
@@ -101,7 +100,7 @@ class _Collector:
 
         self.sweep, self.cells, self.store, self.done = sweep, cells, store, done
         self.version, self.params = _version(), _param_columns(sweep, cells)
-        self.computed, self.on_batch, self.compact_every = 0, on_batch, compact_every
+        self.computed, self.tasks, self.on_batch, self.compact_every = 0, 0, on_batch, compact_every
         self.last_compact = time.monotonic()
         skipped = sum(1 for c in cells if c.key in done)
         self.bar = tqdm(total=len(cells), initial=skipped, unit="cell", disable=not progress,
@@ -138,20 +137,21 @@ class _Collector:
         return sum(1 for c in self.cells if c.key in self.done and self.done[c.key].get("error"))
 
 
-def _execute(client, fn: Callable, todo: list[Cell], collect: _Collector, sizer: BatchSizer, window: int) -> int:
+def _execute(client, fn: Callable, todo: list[Cell], collect: _Collector, sizer: BatchSizer, window: int) -> None:
     """Submit ``todo`` in batches with at most ``window`` tasks in flight; stream results back.
     A task that fails (``KilledWorker``: its worker died too often) sends its cells to quarantine,
     where they run one at a time with nothing else in flight: Dask blames every task on a dying
     worker, so only a cell that fails alone is known to be the culprit and gets an error row.
-    Returns the number of tasks submitted."""
+    Counts the tasks submitted in ``collect.tasks``."""
     from distributed import as_completed
 
-    queue, quarantine, inflight, counter = deque(todo), deque(), {}, itertools.count()
+    queue, quarantine, inflight = deque(todo), deque(), {}
     stream = as_completed(with_results=True, raise_errors=False)
 
     def submit(batch: list[Cell], alone: bool = False) -> None:
         fut = client.submit(run_cells, fn, [(c.key, c.params) for c in batch], pure=False,
-                            key=f"sweep-{batch[0].key}-{next(counter)}")
+                            key=f"sweep-{batch[0].key}-{collect.tasks}")
+        collect.tasks += 1
         inflight[fut] = (batch, alone)
         stream.add(fut)
 
@@ -184,7 +184,6 @@ def _execute(client, fn: Callable, todo: list[Cell], collect: _Collector, sizer:
     finally:
         if inflight:
             client.cancel(list(inflight))
-    return next(counter)
 
 
 def run(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None = None, client=None,
@@ -203,7 +202,7 @@ def run(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None 
         raise ValueError("scheduler: give a scheduler address or a client, not both")
     BatchSizer(batch_size, 1)                   # validates batch_size before any work
     cells = sweep.cells()
-    start, interrupted, tasks, n_workers = time.perf_counter(), False, 0, 0
+    start, interrupted, n_workers = time.perf_counter(), False, 0
     with Store(out) as store:
         done = store.load()
         todo = [c for c in cells if c.key not in done or (retry_errors and done[c.key].get("error"))]
@@ -215,8 +214,8 @@ def run(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None 
                     client, cluster = connect(scheduler, workers)
                 try:
                     n_workers = check_versions(client, _version())
-                    tasks = _execute(client, sweep.entry.obj, todo, collect,
-                                     BatchSizer(batch_size, n_workers), 2 * n_workers)
+                    _execute(client, sweep.entry.obj, todo, collect, BatchSizer(batch_size, n_workers),
+                             2 * n_workers)
                 finally:
                     if own:
                         client.close()
@@ -229,4 +228,4 @@ def run(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None 
             if collect.computed or store.journal.exists():
                 collect.compact()
         return SweepRun(str(store.path), sweep.task, len(cells), len(cells) - len(todo), collect.computed,
-                        collect.errors(), interrupted, time.perf_counter() - start, n_workers, tasks)
+                        collect.errors(), interrupted, time.perf_counter() - start, n_workers, collect.tasks)
