@@ -226,9 +226,9 @@ class Sweep:
         """Every cell resolved and keyed, in grid order (ValueError naming the key on a bad value,
         or when two cells resolve to the same parameters)."""
         entry, version = self.entry, _version()
-        out, seen = [], {}
+        out, seen, memo = [], {}, {}
         for i, raw in enumerate(self.raw_cells()):
-            params = resolve(entry, raw)
+            params = resolve(entry, raw, memo)
             key = cell_key(self.task, params, version)
             if key in seen:
                 raise ValueError(f"grid: cells {seen[key]} and {i} resolve to the same parameters "
@@ -283,9 +283,11 @@ def _parse(arg, value: Any, where: str) -> Any:
     return out
 
 
-def resolve(entry: Entry, raw: list[tuple[str, str, Any]]) -> dict:
+def resolve(entry: Entry, raw: list[tuple[str, str, Any]], memo: dict | None = None) -> dict:
     """Canonical, complete parameters of one cell: aliases renamed, values parsed, the task's and
-    its nested entries' defaults filled in. ``raw``: (where, name, value) items."""
+    its nested entries' defaults filled in. ``raw``: (where, name, value) items; ``memo``: a dict
+    kept across the cells of one sweep (a value at one place in the spec is parsed once)."""
+    memo = {} if memo is None else memo
     given, rest = {}, []
     for where, name, value in raw:
         try:
@@ -293,11 +295,11 @@ def resolve(entry: Entry, raw: list[tuple[str, str, Any]]) -> dict:
         except ValueError:
             rest.append((where, name, value))
             continue
-        _put(given, arg, value, where)
+        _put(given, arg, value, where, memo)
     args, chosen = list(entry.args), []
     for arg_name, registry in nested_items(entry):
         arg = entry.arg(arg_name)
-        choice = given[arg_name][1] if arg_name in given else _parse(arg, arg.default, f"{arg_name} (default)")
+        choice = given[arg_name][1] if arg_name in given else _parsed(arg, arg.default, f"{arg_name} (default)", memo)
         where = given[arg_name][0] if arg_name in given else arg_name
         if choice not in registry:
             raise ValueError(f"{where}: unknown {registry.kind} {choice!r}; expected one of {', '.join(registry)}")
@@ -313,18 +315,26 @@ def resolve(entry: Entry, raw: list[tuple[str, str, Any]]) -> dict:
                 sub_arg = sub.arg(name)
             except ValueError:
                 continue
-            _put(given, sub_arg, value, w)
+            _put(given, sub_arg, value, w, memo)
             rest.remove(item)
     if rest:
         w, name, _ = rest[0]
         raise ValueError(f"{w}: {name!r} is not an argument of task {entry.name!r}"
                          + "".join(f" with {c}" for c in chosen)
                          + f"; expected one of {', '.join(a.name for a in args)}")
-    return {a.name: given[a.name][1] if a.name in given else _parse(a, a.default, f"{a.name} (default)")
+    return {a.name: given[a.name][1] if a.name in given else _parsed(a, a.default, f"{a.name} (default)", memo)
             for a in args}
 
 
-def _put(given: dict, arg, value: Any, where: str) -> None:
+def _parsed(arg, value: Any, where: str, memo: dict) -> Any:
+    """``_parse`` once per (argument, place in the spec)."""
+    key = (id(arg), where)
+    if key not in memo:
+        memo[key] = _parse(arg, value, where)
+    return memo[key]
+
+
+def _put(given: dict, arg, value: Any, where: str, memo: dict) -> None:
     if arg.name in given:
         raise ValueError(f"{where}: {arg.name!r} is also set by {given[arg.name][0]}")
-    given[arg.name] = (where, _parse(arg, value, where))
+    given[arg.name] = (where, _parsed(arg, value, where, memo))
