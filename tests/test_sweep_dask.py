@@ -259,3 +259,18 @@ def test_ctrl_c_in_a_terminal_stops_cleanly_and_keeps_finished_cells(tmp_path):
         left = subprocess.run(["ps", "-o", "pid,etime,cmd", "-g", str(proc.pid)], capture_output=True, text=True).stdout
         os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail(f"processes left in the sweep's group:\n{left}")
+
+
+def test_gallery_uniqueness_map_from_a_sweep_equals_the_committed_figure_data(client, tmp_path):
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from expfam_nash.sweep.figures import UNIQUENESS_MAP, uniqueness_map
+
+    fig, data = uniqueness_map(seed=0, table=tmp_path / "u.parquet", client=client)
+    committed = json.loads((Path(__file__).resolve().parents[1] / "figures" / "uniqueness_map.json").read_text())
+    assert committed["seed"] == 0 and data == committed["data"]
+    assert len(fig.axes) == 2
+    example = Sweep.load(Path(__file__).resolve().parents[1] / "examples" / "uniqueness_sweep.toml")
+    assert dataclasses.replace(example, seeds=[0]).cells() == dataclasses.replace(UNIQUENESS_MAP, seeds=[0]).cells()

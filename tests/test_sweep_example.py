@@ -1,7 +1,5 @@
-"""The sweep example runs as a program (its own local cluster), writes a table and a figure, and
-its table reproduces the gallery's uniqueness_map data (figures/uniqueness_map.json) cell for
-cell on the cells it computes."""
-import json
+"""The sweep example runs as a program (its own local cluster) and writes a table and a figure;
+the uniqueness map drawn from tables pools seeds honestly and refuses tables it cannot draw."""
 import os
 import subprocess
 import sys
@@ -14,8 +12,7 @@ pytest.importorskip("distributed")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_uniqueness_sweep_example_reproduces_the_gallery_map(tmp_path):
-    from expfam_nash.plot.sweep import uniqueness_panels
+def test_uniqueness_sweep_example_runs(tmp_path):
     from expfam_nash.sweep import load_table
 
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -25,19 +22,9 @@ def test_uniqueness_sweep_example_reproduces_the_gallery_map(tmp_path):
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "8 of 8 cells in the table" in proc.stdout and fig.stat().st_size > 0
-    labels = {"tabular": "tabular random:3:3:0", "bernoulli-anchored": "Bernoulli d=3, k=1, random labelled joint"}
-    mine = uniqueness_panels(load_table(out), labels=labels)
-    gallery = json.loads((ROOT / "figures" / "uniqueness_map.json").read_text())["data"]
-    assert set(mine) == set(gallery)
-    for label, panel in mine.items():
-        ref = gallery[label]
-        for i, rho in enumerate(panel["rhos"]):
-            for j, alpha in enumerate(panel["alphas"]):
-                ri, rj = ref["rhos"].index(rho), ref["alphas"].index(alpha)
-                assert panel["category"][i][j] == ref["category"][ri][rj], (label, alpha, rho)
-                assert panel["text"][i][j] == ref["text"][ri][rj], (label, alpha, rho)
-    cats = {c for p in mine.values() for row in p["category"] for c in row}
-    assert {"unique", "continuum", "escape", "several classes"} <= cats   # not uniform, not symmetric in (alpha, rho)
+    table = load_table(out)
+    assert len(table) == 8 and table["error"].isna().all()
+    # the full map against the gallery's committed data: tests/test_sweep_dask.py
 
 
 def _table(rows):
