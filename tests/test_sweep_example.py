@@ -17,7 +17,7 @@ def test_uniqueness_sweep_example_runs(tmp_path):
 
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out, fig = tmp_path / "u.parquet", tmp_path / "u.png"
-    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "uniqueness_sweep.py"), "--quick", "--workers", "2",
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "uniqueness_sweep.py"), "--quick", "--workers", "1",
                            "--out", str(out), "--figure", str(fig)], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -95,15 +95,14 @@ class _Collector:
     """Receives finished rows: completes them with the cell's parameters, journals them, updates
     the progress bar and the batch sizer, compacts the table now and then."""
 
-    def __init__(self, sweep, cells, store, done, progress, on_batch, compact_every):
+    def __init__(self, sweep, cells, store, done, todo, progress, on_batch, compact_every):
         from tqdm.auto import tqdm
 
         self.sweep, self.cells, self.store, self.done = sweep, cells, store, done
         self.version, self.params = _version(), _param_columns(sweep, cells)
         self.computed, self.tasks, self.on_batch, self.compact_every = 0, 0, on_batch, compact_every
-        self.last_compact = time.monotonic()
-        skipped = sum(1 for c in cells if c.key in done)
-        self.bar = tqdm(total=len(cells), initial=skipped, unit="cell", disable=not progress,
+        self.last_compact, self.gap = time.monotonic(), compact_every
+        self.bar = tqdm(total=len(cells), initial=len(cells) - len(todo), unit="cell", disable=not progress,
                         file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
 
     def add(self, cells: list[Cell], rows: list[dict]) -> None:
@@ -118,20 +117,23 @@ class _Collector:
         self.bar.update(len(full))
         if self.on_batch is not None:
             self.on_batch(self.computed, full)
-        if time.monotonic() - self.last_compact > self.compact_every:
+        if time.monotonic() - self.last_compact > self.gap:
             self.compact()
 
     def compact(self) -> None:
+        """Write the table: this sweep's rows in grid order, then rows of other cells. The next
+        periodic compaction waits ``compact_every`` seconds, or ten times as long as this one took
+        (so rewriting a large table never takes more than a tenth of the driver's time)."""
+        start = time.monotonic()
         keys = [c.key for c in self.cells]
         in_spec = set(keys)
         rows = [self.done[k] for k in keys if k in self.done] + [r for k, r in self.done.items() if k not in in_spec]
-        columns = []
-        for r in rows:
-            columns += [c for c in r if c not in columns]
+        columns = list(dict.fromkeys(c for r in rows for c in r))
         meta = {"spec": self.sweep.to_dict(), "version": self.version, "cells": len(self.cells),
                 "params": self.params}
         self.store.write(rows, order_columns(columns, self.params), meta)
         self.last_compact = time.monotonic()
+        self.gap = max(self.compact_every, 10.0 * (self.last_compact - start))
 
     def errors(self) -> int:
         return sum(1 for c in self.cells if c.key in self.done and self.done[c.key].get("error"))
@@ -206,7 +208,7 @@ def run(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None 
     with Store(out) as store:
         done = store.load()
         todo = [c for c in cells if c.key not in done or (retry_errors and done[c.key].get("error"))]
-        collect = _Collector(sweep, cells, store, done, progress, on_batch, compact_every)
+        collect = _Collector(sweep, cells, store, done, todo, progress, on_batch, compact_every)
         try:
             if todo:
                 own, cluster = client is None, None

@@ -182,9 +182,7 @@ def load_table(path: str | os.PathLike, sweep=None):
     rows.update((r["key"], r) for r in journal)
     if sweep is not None:
         rows = {c.key: rows[c.key] for c in sweep.cells() if c.key in rows}
-    columns = []
-    for r in rows.values():
-        columns += [c for c in r if c not in columns]
+    columns = list(dict.fromkeys(c for r in rows.values() for c in r))
     return to_frame(list(rows.values()), order_columns(columns))
 
 
