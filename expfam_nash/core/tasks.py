@@ -10,7 +10,8 @@ model); ``compute(options) -> Result`` (optional) returns the result object inst
                    help="...")
 
 The registry lives in ``core`` so that a module at any layer can register its task; the CLI
-imports the modules listed in ``expfam_nash.cli.main.TASK_MODULES``.
+imports the modules listed in ``expfam_nash.tasks.TASK_MODULES`` (plugins named by string, so a
+front-end layer such as ``sweep`` can register a task without the CLI importing it).
 """
 from __future__ import annotations
 
