@@ -95,5 +95,5 @@ def check_versions(client, version: str, timeout: float = 60.0) -> int:
 
 
 def _worker_version() -> str:
-    from expfam_nash import __version__
+    from ..core.version import __version__
     return __version__

@@ -44,7 +44,7 @@ MAX_CELLS = 10_000_000
 
 
 def _version() -> str:
-    from .. import __version__
+    from ..core.version import __version__
     return __version__
 
 
