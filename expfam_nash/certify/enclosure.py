@@ -94,10 +94,17 @@ class Enclosure:
         """The engine's floating-point Jacobian (not rigorous; used to choose R and P)."""
         return adapters.float_jacobian(self.game, np.asarray(center, dtype=np.float64))
 
-    def gradient(self, center) -> Ball:
-        """Ball vector containing g(center)."""
+    def gradient(self, center, precise: bool = False) -> Ball:
+        """Ball vector containing g(center). ``precise``: evaluate in arb (128 bits) whatever the
+        method, when python-flint is installed -- for ill-conditioned points, where binary64
+        rounding bounds on g alone would exceed what the Krawczyk test can absorb."""
         theta, phi = self._inputs(center, None)
         self._check_domain(theta, phi)
+        if precise and self.method != "arb" and arb_backend.available():
+            with arb_backend.precision():
+                A = arb_backend.ArbArray
+                gt, gp = self._flat(*self._formula(A, A.from_ball(theta), A.from_ball(phi)))
+                return A.concatenate([gt, gp]).to_ball()
         if self.method == "ball" and self.finite:
             from .kernels import finite_ball
             return finite_ball(self.arrays, theta, phi, jacobian=False)[0]

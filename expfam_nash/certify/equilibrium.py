@@ -26,7 +26,7 @@ from .adapters import Unsupported
 from .ball import Ball, grow
 from .enclosure import Enclosure, OutsideDomain
 from .krawczyk import krawczyk
-from .lyapunov import inertia
+from .lyapunov import InertiaOutcome, inertia
 from .newton import newton_kantorovich, polish
 from .quotient import transversal
 from .results import EquilibriumCertificate
@@ -128,7 +128,8 @@ def _full_route(game, enc, given, polish_steps, min_radius) -> dict:
         return dict(base, existence=_u(f"no equilibrium certified: {why}", **ev),
                     uniqueness=_u("no equilibrium certified"), stability=_u("no equilibrium certified"),
                     continuum=cont, enclosure_radius=None, box_radius=None, decay=float("nan"))
-    stab = inertia(kr.jacobian, _linalg(enc))
+    stab = _blockwise_inertia(kr.jacobian, orbits.isotypic_blocks(center, adapters.flip_signs(game))
+                              if not enc.finite else [np.arange(center.size)], _linalg(enc))
     timings["stability"] = time.perf_counter() - t - t_polish - t_k
     radius = float(np.max(kr.enclosure_radius)) if kr.enclosure_radius.size else 0.0
     return dict(base,
@@ -230,6 +231,22 @@ def _coupling_route(game, enc, given) -> dict:
                                             "the marginals with full support is an equilibrium)", dimension=dim),
                 stability=_stability_verdict(stab, manifold) if stab is not None else _u(why),
                 decay=stab.decay if stab is not None else float("nan"), transversal=Y)
+
+
+def _blockwise_inertia(J, blocks, method):
+    """Inertia of every diagonal block (eig J = union of the blocks' eigenvalues when J is block
+    diagonal, see :func:`.orbits.isotypic_blocks`): stable iff every block is, unstable if any is."""
+    if len(blocks) == 1:
+        return inertia(J, method)
+    outs = [inertia(J[np.ix_(b, b)], method) for b in blocks]
+    bad = [o for o in outs if o.status == "unstable"]
+    if bad:
+        return max(bad, key=lambda o: o.shift)
+    if all(o.status == "stable" for o in outs):
+        return InertiaOutcome("stable", f"every one of {len(blocks)} symmetry blocks verified ("
+                              + ", ".join(sorted({o.lyapunov for o in outs})) + ")",
+                              decay=min(o.decay for o in outs), lyapunov="blockwise")
+    return next(o for o in outs if o.status == "undecided")
 
 
 def _linalg(enc) -> str:

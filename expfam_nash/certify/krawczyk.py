@@ -97,6 +97,14 @@ def krawczyk(enc, center: np.ndarray, *, restrict: np.ndarray | None = None, min
         ok, k_rad, ratio = _contracts(R, JX[np.ix_(idx, idx)], a_abs, r, linalg)
         if ok:
             return _success(idx, n, center, full_r, k_rad, JX, ratio, 1)
+    if np.any(4.0 * a_abs > r) and np.any(4.0 * product(np.abs(R), g.rad.reshape(-1, 1), "ball").mid.reshape(-1) > r):
+        # the rounding bound of g (not the residual) sets the box: evaluate g(x~) in arb instead
+        g = enc.gradient(center, precise=True)[idx]
+        a_abs = product(R, g.reshape(-1, 1), linalg).reshape(-1).upper_abs()
+        if np.all(4.0 * a_abs <= r):
+            ok, k_rad, ratio = _contracts(R, JX[np.ix_(idx, idx)], a_abs, r, linalg)
+            if ok:
+                return _success(idx, n, center, full_r, k_rad, JX, ratio, 1)
     r = np.maximum(4.0 * a_abs, floor)
     ratio = np.inf
     for it in range(2, MAX_INFLATIONS + 2):

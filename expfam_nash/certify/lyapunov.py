@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .ball import Ball, down, grow
-from .linalg import balance, lambda_max_upper, lambda_min_lower, product, quadratic_form, similar
+from .linalg import (balance, determinant_sign, lambda_max_upper, lambda_min_lower, product, quadratic_form, similar,
+                     symmetrizer)
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,9 +66,9 @@ def stein_candidate(eig, shift: float = 0.0, lr: float = 0.0) -> np.ndarray | No
     lam, V, W = eig
     mu = lam - shift
     den = np.conj(mu)[:, None] + mu[None, :] + lr * np.conj(mu)[:, None] * mu[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         Z = -(np.conj(V).T @ V) / den
-    P = np.real(np.conj(W).T @ Z @ W)
+        P = np.real(np.conj(W).T @ Z @ W)
     P = 0.5 * (P + P.T)
     return P if np.all(np.isfinite(P)) else None
 
@@ -93,10 +94,12 @@ def inertia(J: Ball, method: str = "ball", lr: float = 0.0) -> InertiaOutcome:
     d = balance(J.mid)
     Jh = similar(J, d)
     if lr == 0.0:
-        q = _lyapunov_margin(Jh, None, 0.0, 0.0, method)            # P = I: diagonal strict concavity
-        if q > 0:
-            return InertiaOutcome("stable", "J + J^T negative definite in balanced coordinates (P = I)",
-                                  decay=float(down(q * 0.5)), lyapunov="identity", scaling=d, p_min=1.0)
+        for scale in (d, symmetrizer(J.mid)):                   # P = I: diagonal strict concavity
+            q = _lyapunov_margin(similar(J, scale), None, 0.0, 0.0, method)
+            if q > 0:
+                return InertiaOutcome("stable", "J + J^T negative definite in rescaled coordinates (a diagonal "
+                                                "Lyapunov function)", decay=float(down(q * 0.5)), lyapunov="diagonal",
+                                      scaling=scale, p_min=1.0)
     eig = _eigen(Jh.mid)
     if eig is None:
         return InertiaOutcome("undecided", "floating-point eigendecomposition failed")
@@ -112,13 +115,50 @@ def inertia(J: Ball, method: str = "ball", lr: float = 0.0) -> InertiaOutcome:
                 decay = float(down(q / (2.0 * lambda_max_upper(P))))
                 return InertiaOutcome("stable", "Lyapunov inequality verified over the enclosure", decay=decay,
                                       lyapunov="eigen", eigenvalues=lam, P=P, scaling=d, p_min=p_min)
+        found = _determinant_refutation(Jh, eig, unstable, d) if lr == 0.0 else None
+        if found is not None:                                            # floating point misjudged a stiff J
+            return found
         return InertiaOutcome("undecided", "no Lyapunov certificate over the enclosure (an eigenvalue too "
                                            "close to the stability boundary for the interval width)",
                               eigenvalues=lam)
     return _refute(Jh, eig, lr, method, unstable, d)
 
 
+def _determinant_refutation(Jh: Ball, eig, unstable: int, d: np.ndarray) -> InertiaOutcome | None:
+    """det(J - sI) = prod (lambda_i - s); complex pairs contribute |lambda - s|^2 > 0, so a sign
+    change of det(J - sI) between shifts 0 <= s1 < s2 (certified for every J in the enclosure)
+    proves an odd number of real eigenvalues in (s1, s2); and sign det J = (-1)^(n+1) proves one
+    in (0, inf) (a Hurwitz J has sign (-1)^n). Shifts: 0 and midpoints between the floating-point
+    positive real eigenvalues."""
+    n = Jh.shape[0]
+    lam = eig[0]
+    real = np.sort(lam.real[(np.abs(lam.imag) <= 1e-9 * np.abs(lam)) & (lam.real > 0)])
+    shifts = [0.0] + [float(0.5 * (a + b)) for a, b in zip(real[:-1], real[1:])] + \
+             ([float(2.0 * real[-1])] if real.size else [])
+    signs = [determinant_sign(Jh - s * np.eye(n)) if s else determinant_sign(Jh) for s in shifts]
+    why = None
+    if signs[0] == (-1) ** (n + 1):
+        why, lo = "sign of det J certified (-1)^(n+1): an odd number of real eigenvalues > 0", 0.0
+    else:
+        for k in range(len(shifts) - 1):
+            if signs[k] and signs[k + 1] and signs[k] != signs[k + 1]:
+                why, lo = (f"det(J - sI) changes sign between s = {shifts[k]:.4g} and {shifts[k + 1]:.4g}: a real "
+                           f"eigenvalue > {shifts[k]:.4g}"), shifts[k]
+                break
+    if why is None:
+        return None
+    return InertiaOutcome("unstable", why, shift=lo, unstable_estimate=unstable, lyapunov="determinant",
+                          eigenvalues=lam, scaling=d)
+
+
 def _refute(Jh: Ball, eig, lr: float, method: str, unstable: int, d: np.ndarray) -> InertiaOutcome:
+    out = _refute_lyapunov(Jh, eig, lr, method, unstable, d)
+    if out.status == "unstable" or lr > 0:
+        return out
+    return _determinant_refutation(Jh, eig, unstable, d) or out
+
+
+def _refute_lyapunov(Jh: Ball, eig, lr: float, method: str, unstable: int, d: np.ndarray) -> InertiaOutcome:
     lam = eig[0]
     if lr > 0:
         shift, reason = 0.0, "Stein inequality verified with an indefinite P: an eigenvalue of I + lr J outside the unit disk"

@@ -99,3 +99,35 @@ def structural_nonzero(gens: list[np.ndarray], fixed: np.ndarray, T: Ball) -> tu
         else:
             decided = False
     return keep, decided
+
+
+def isotypic_blocks(center: np.ndarray, flips: dict) -> list[np.ndarray]:
+    """Coordinate blocks on which J(v*) is block diagonal, from the exact sign-flip symmetries.
+
+    The flips that fix ``center`` (it is 0 on every coordinate they negate) form a group H; a box
+    centred at ``center`` is H-invariant, so the unique zero v* that Krawczyk certifies in it is
+    H-fixed and J(v*) commutes with every h in H: J_ij = 0 unless coordinates i and j carry the same
+    character of H. Coordinate i's character is its flip vector f_i over GF(2) (which generators
+    negate it) modulo W = span{f_j : center_j != 0}. Returns the blocks (one block: no structure)."""
+    if not flips:
+        return [np.arange(center.size)]
+    F = (np.array(list(flips.values())) < 0).astype(np.uint8).T            # (n, generators) over GF(2)
+    basis: list[tuple[int, np.ndarray]] = []                                 # reduced echelon form of W
+    for row in F[center != 0]:
+        row = _reduce(row.copy(), basis)
+        if row.any():
+            lead = int(np.argmax(row))
+            basis = [(p, b ^ row) if b[lead] else (p, b) for p, b in basis] + [(lead, row)]
+    keys: dict[bytes, list[int]] = {}
+    for i, row in enumerate(F):
+        keys.setdefault(_reduce(row.copy(), basis).tobytes(), []).append(i)
+    return [np.array(v) for v in keys.values()]
+
+
+def _reduce(row: np.ndarray, basis) -> np.ndarray:
+    """The canonical representative of row modulo span(basis) over GF(2) (basis in reduced
+    echelon form: (pivot, vector) pairs, each pivot a 1 in exactly one basis vector)."""
+    for lead, b in basis:
+        if row[lead]:
+            row ^= b
+    return row
