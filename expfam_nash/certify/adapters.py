@@ -239,6 +239,19 @@ def best_response_value(game: Game, vec: np.ndarray, player: str, start: np.ndar
     return float(br.value), bool(br.attained), br.reason
 
 
+def best_response_point(game: Game, vec: np.ndarray, player: str) -> tuple[np.ndarray, bool]:
+    """The flat vector with the player's coordinates replaced by its (floating-point, damped
+    Newton) best response against the opponent in ``vec``; and whether it was attained."""
+    br = game.best_response(game.unflatten(vec), player)
+    out = np.array(vec, dtype=np.float64)
+    n_p = game.layout.n_theta
+    if player == "decoder":
+        out[:n_p] = br.x
+    else:
+        out[n_p:] = br.x
+    return out, bool(br.attained)
+
+
 def init(game: Game, seed: int, scale: float) -> np.ndarray:
     return game.flatten(game.init(seed=seed, scale=scale))
 

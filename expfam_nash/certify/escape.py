@@ -28,6 +28,7 @@ from . import adapters
 from .adapters import Unsupported
 from .ball import Ball, down, grow, matmul
 from .equilibrium import certify_equilibrium
+from .linalg import balance
 from .lyapunov import inertia
 from .results import EscapeCertificate
 
@@ -126,17 +127,34 @@ def in_basin(cert, point: np.ndarray, method: str = "ball") -> tuple[bool, str]:
     out = inertia(cert.jacobian, "arb" if method == "arb" else "ball")
     if out.status != "stable" or not out.p_min > 0:
         return False, "no Lyapunov function over the box"
-    d = out.scaling                                                   # powers of two: divisions are exact
-    slack = down(cert.box_radius - cert.enclosure_radius) / d         # room around v* in balanced units
+    d = out.scaling                                                   # V(v) = w^T P w, w = diag(d)^-1 (v - v*)
+    slack = down(down(cert.box_radius - cert.enclosure_radius) / d)   # room around v* in those units
     if not np.all(slack > 0):
         return False, "enclosure touches the box"
     c = out.p_min * float(np.min(slack)) ** 2 * (1.0 - 1e-9)         # E_c = {V <= c} lies in the box
-    w = (Ball.exact(point) - Ball(cert.center, cert.enclosure_radius)) * (1.0 / d)
+    w = (Ball.exact(point) - Ball(cert.center, cert.enclosure_radius)) / Ball.exact(d)
     P = np.eye(d.size) if out.P is None else out.P
     v = quadratic_form_ball(w, P)
     if float(grow(v.mid + v.rad, 1)) <= c:
         return True, f"V(end point) <= {c:.3g}: inside the certified basin"
     return False, f"V(end point) ~ {float(v.mid):.3g} > {c:.3g}: outside the certified basin"
+
+
+def _basin_attempts(game, center: np.ndarray, point: np.ndarray, method: str) -> tuple[bool, str]:
+    """Krawczyk boxes around the equilibrium that reach the point, roughly round in balanced
+    coordinates (radius_i = f ||diag(d)^-1 (point - center)||_inf d_i), for growing f."""
+    d = balance(adapters.float_jacobian(game, center))
+    reach = float(np.max(np.abs(point - center) / d))
+    why = "no Krawczyk box reaches the end point"
+    for f in (8.0, 64.0):
+        big = certify_equilibrium(game, adapters.unflatten(game, center), method=method, polish_steps=0,
+                                  min_radius=f * reach * d)
+        if not big.existence.holds:
+            break
+        ok, why = in_basin(big, point, method)
+        if ok:
+            return ok, why
+    return False, why
 
 
 def quadratic_form_ball(w: Ball, P: np.ndarray) -> Ball:
@@ -170,9 +188,7 @@ def certify_escape(game, params=None, *, trajectory=None, method: str = "auto",
     diagnostics["equilibrium_near_end"] = f"existence {cert.existence.status.value}, stability " \
                                           f"{cert.stability.status.value}"
     if cert.existence.holds and cert.stability.holds:
-        big = certify_equilibrium(game, adapters.unflatten(game, cert.center), method=method, polish_steps=0,
-                                  min_radius=4.0 * np.abs(cert.center - v))
-        ok, why = in_basin(big, v, method) if big.existence.holds else (False, "no Krawczyk box reaches the end point")
+        ok, why = _basin_attempts(game, cert.center, v, method)
         diagnostics["basin"] = why
         if ok:
             return EscapeCertificate(game.name, Verdict.refuted(

@@ -24,24 +24,24 @@ from .ball import EPS_LIBM, ETA, U, Ball, matmul
 BERNOULLI, CATEGORICAL = 0, 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def _grow(x, n):
     return x * (1.0 + 2.0 * (n + 2) * U) + ETA
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def _add(am, ar, bm, br):
     m = am + bm
     return m, _grow(ar + br + U * abs(m), 2)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def _mul(am, ar, bm, br):
     m = am * bm
     return m, _grow(abs(am) * br + ar * (abs(bm) + br) + U * abs(m), 4)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def _mulc(am, ar, c):
     if c == 1.0:                       # exact
         return am, ar
@@ -51,7 +51,7 @@ def _mulc(am, ar, c):
     return m, _grow(ar * abs(c) + U * abs(m), 2)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def _recip(am, ar):
     a = abs(am)
     gap = a - ar
@@ -61,7 +61,7 @@ def _recip(am, ar):
     return m, _grow(ar / (a * gap) + U * abs(m), 5)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def _exp(am, ar):
     e = math.exp(am)
     if ar > 1.0 or not math.isfinite(e) or math.isnan(ar):
@@ -69,7 +69,7 @@ def _exp(am, ar):
     return e, (e * ((ar + ar * ar + EPS_LIBM) * (1.0 + 2.0 * EPS_LIBM))) * (1.0 + 16.0 * U) + ETA
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _natural(feats, pm, pr):
     """eta = feats @ par.T as balls (feats exact): mid by summation, radius |f| r + gamma_k |f||m|."""
     rows, k = feats.shape
@@ -90,7 +90,7 @@ def _natural(feats, pm, pr):
     return em, er
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _stats(code, em, er):
     """Per row: Bernoulli -> columns [on_0..on_{s-1}, off_0..off_{s-1}] (sigma(eta), sigma(-eta));
     categorical -> the s + 1 class probabilities (reference class 0 first)."""
@@ -127,12 +127,12 @@ def _stats(code, em, er):
     return pm, pr
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def _mean(code, pm, pr, i, c):
     return (pm[i, c], pr[i, c]) if code == BERNOULLI else (pm[i, c + 1], pr[i, c + 1])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _conditional(code, pm, pr, row, stats, cls, r):
     """p(y_r | parameters of ``row``) as a ball."""
     if code == CATEGORICAL:
@@ -145,7 +145,7 @@ def _conditional(code, pm, pr, row, stats, cls, r):
     return om, orad
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cov(code, pm, pr, i, s, cm, cr):
     """Cov of the statistic at row i into (s, s) arrays: Bernoulli diag(on off); categorical
     diag(mu) - mu mu^T."""
@@ -164,7 +164,7 @@ def _cov(code, pm, pr, i, s, cm, cr):
                     cm[a, b], cr[a, b] = -xm, xr
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _gradient_rows(code_me, pm, pr, weights_m, weights_r, ys_m, ys_r, feats, par_m, par_r, rho, pen):
     """g = sum_rows [ys_row - w_row mu_row] feats_row^T - rho pen * par  (balls)."""
     rows, k = feats.shape
@@ -193,7 +193,7 @@ def _gradient_rows(code_me, pm, pr, weights_m, weights_r, ys_m, ys_r, feats, par
     return gm, gr
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _hessian(code, pm, pr, weights_m, weights_r, feats, s, rho, pen):
     """-sum_rows w Cov (x) f f^T - rho diag(pen) as balls ((s k) x (s k), row-major (c, b))."""
     rows, k = feats.shape
@@ -236,7 +236,7 @@ def _hessian(code, pm, pr, weights_m, weights_r, feats, s, rho, pen):
     return hm, hr
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _weighted_sums(w_m, w_r, stats, index):
     """For each row o of w (O x R balls): (sum_r w[o, r], sum_r w[o, r] stats[index[r]]) as an
     (O, 1 + s) ball array, with the dot-product bound gamma_R sum |terms| on the midpoints."""
@@ -265,7 +265,7 @@ def _weighted_sums(w_m, w_r, stats, index):
     return om, orad
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _score_rows(code_y, ypm, ypr, y_row, y_stats, feats_u, u_row, weights_m, weights_r):
     """Rows r of [w_r (Y(y_r) - mu(u_r))] (x) feats(u_r): (R, s k) balls, for pair lists."""
     R = y_row.shape[0]
@@ -283,7 +283,7 @@ def _score_rows(code_y, ypm, ypr, y_row, y_stats, feats_u, u_row, weights_m, wei
     return om, orad
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def finite_kernel(code_p, code_q, T_X, chi_X, S_Z, psi_Z, cls_X, cls_Z, data_index, pi_D, prior_index, pi_P,
                   lab, alpha, rho, pen_p, pen_q, th_m, th_r, ph_m, ph_r, want_jac):
     nx, m = T_X.shape

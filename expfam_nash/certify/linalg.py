@@ -87,35 +87,12 @@ def norm2_upper(nonneg: np.ndarray) -> float:
     return float(min(fro, grow(float(np.sqrt(grow(one * inf, 1))), 2)))
 
 
-def lambda_min_lower(A: Ball, method: str = "ball") -> float:
-    """A rigorous lower bound of lambda_min(sym(M)) over every M in the ball matrix A (-inf if none
-    is found, e.g. when some M is not positive definite).
-
-    Congruence first: S = D^-1 sym(A) D^-1 with D = diag(2^k_i ~ sqrt|a_ii|) (exact), so that graded,
-    stiff matrices (scales 1e-18 .. 1e18 in one matrix) are tested as well as balanced ones; then
-    with a floating-point Cholesky factor L of Sm - c I, Sm + Delta = L L^T - E + c I + Delta with
-    E = L L^T - (Sm - c I) enclosed in ball arithmetic, so lambda_min(S) >= c - ||E||_2 - ||Sr||_2
-    (L L^T is positive semi-definite); and lambda_min(sym M) >= lambda_min(S) min_i d_i^2."""
-    S = symmetric_part(A)
+def _cholesky_bound(S: Ball, lam: float, method: str) -> float:
+    """c - ||E||_2 - ||Sr||_2 (E = L L^T - (Sm - c I)) for the first shift c in (0.99, 0.9, 0.5) lam
+    that gives a positive bound."""
     n = S.shape[0]
-    if n == 0:
-        return np.inf
-    if not S.is_finite():
-        return -np.inf
-    diag = np.abs(np.diag(S.mid))
-    if not np.all(diag > 0):
-        return -np.inf
-    d = np.exp2(np.round(0.5 * np.log2(diag)))
-    ratio = 1.0 / (d[:, None] * d[None, :])
-    S = Ball(S.mid * ratio, S.rad * ratio)                 # exact: powers of two
-    try:
-        lam = float(np.linalg.eigvalsh(S.mid)[0])
-    except np.linalg.LinAlgError:
-        return -np.inf
-    if not lam > 0:
-        return -np.inf
     rad_norm = norm2_upper(S.rad)
-    for frac in (0.9, 0.5):
+    for frac in (0.99, 0.9, 0.5):
         c = lam * frac
         try:
             L = np.linalg.cholesky(S.mid - c * np.eye(n))
@@ -124,8 +101,43 @@ def lambda_min_lower(A: Ball, method: str = "ball") -> float:
         E = product(L, L.T, method) - S.mid + c * np.eye(n)
         bound = float(down(c - grow(norm2_upper(E.upper_abs()) + rad_norm, 1)))
         if bound > 0:
-            return float(down(bound * float(np.min(d)) ** 2))
+            return bound
     return -np.inf
+
+
+def _smallest_eigenvalue(mat: np.ndarray) -> float:
+    try:
+        return float(np.linalg.eigvalsh(mat)[0])
+    except np.linalg.LinAlgError:
+        return -np.inf
+
+
+def lambda_min_lower(A: Ball, method: str = "ball") -> float:
+    """A rigorous lower bound of lambda_min(sym(M)) over every M in the ball matrix A (-inf if none
+    is found, e.g. when some M is not positive definite).
+
+    With S = sym(A) = Sm +- Sr and a floating-point Cholesky factor L of Sm - c I,
+    Sm + Delta = L L^T - E + c I + Delta with E = L L^T - (Sm - c I) enclosed in ball arithmetic, so
+    lambda_min >= c - ||E||_2 - ||Sr||_2 (L L^T is positive semi-definite). Graded, stiff matrices
+    (scales 1e-18 .. 1e18 in one matrix) are tested after the exact congruence
+    D^-1 S D^-1, D = diag(2^k_i ~ sqrt|s_ii|): then lambda_min(S) >= lambda_min(D^-1 S D^-1) min d_i^2."""
+    S = symmetric_part(A)
+    n = S.shape[0]
+    if n == 0:
+        return np.inf
+    if not S.is_finite():
+        return -np.inf
+    lam = _smallest_eigenvalue(S.mid)
+    best = _cholesky_bound(S, lam, method) if lam > 0 else -np.inf
+    diag = np.abs(np.diag(S.mid))
+    if best > 0 or not np.all(diag > 0):
+        return best
+    d = np.exp2(np.round(0.5 * np.log2(diag)))
+    ratio = 1.0 / (d[:, None] * d[None, :])
+    T = Ball(S.mid * ratio, S.rad * ratio)                   # exact: powers of two
+    lam = _smallest_eigenvalue(T.mid)
+    scaled = _cholesky_bound(T, lam, method) if lam > 0 else -np.inf
+    return float(down(scaled * float(np.min(d)) ** 2)) if scaled > 0 else -np.inf
 
 
 def lambda_max_upper(P: np.ndarray) -> float:
