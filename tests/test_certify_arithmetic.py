@@ -110,3 +110,28 @@ def test_determinant_sign_and_inverse_agree_with_arb():
         if inv is not None:
             exact = arb_mat(_arb(M).tolist()).inv()
             assert _contains(inv, np.array(exact.entries()).reshape(n, n))
+
+
+def test_cholesky_bound_needs_the_factorisation_residual():
+    """Float matrices with a certainly negative determinant (arb) whose floating-point Cholesky
+    factorisation of M - c I nevertheless succeeds: only the enclosed residual L L^T - (M - c I)
+    stops a wrong "positive definite"."""
+    from expfam_nash.certify.linalg import _cholesky_bound, symmetric_part
+
+    tested = 0
+    for seed in range(400):
+        rng = np.random.default_rng(seed)
+        Q, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+        M = (Q * np.array([-3e-17, 1.0, 2.0, 3.0])) @ Q.T
+        M = np.triu(M) + np.triu(M, 1).T
+        try:
+            np.linalg.cholesky(M - 1e-17 * np.eye(4))
+        except np.linalg.LinAlgError:
+            continue
+        if not arb_mat(_arb(M).tolist()).det() < 0:
+            continue
+        tested += 1
+        assert not _cholesky_bound(symmetric_part(Ball(M)), 1e-17 / 0.99, "ball") > 0
+        if tested == 3:
+            break
+    assert tested == 3                                          # the premise held: the test tested something
