@@ -69,7 +69,10 @@ def similar(J: Ball, d: np.ndarray) -> Ball:
 
 
 def symmetric_part(A: Ball) -> Ball:
-    """(A + A^T) / 2 enclosed; the midpoint is exactly symmetric (fl(a + b) = fl(b + a))."""
+    """(A + A^T) / 2 enclosed; the midpoint is exactly symmetric (fl(a + b) = fl(b + a)). A
+    symmetric midpoint is kept as it is (no rounding), with radius max(r, r^T)."""
+    if np.array_equal(A.mid, A.mid.T):
+        return Ball(A.mid, np.maximum(A.rad, A.rad.T))
     m = (A.mid + A.mid.T) * 0.5
     r = (A.rad + A.rad.T) * 0.5 + U * np.abs(m)
     return Ball(m, grow(r, 3))
