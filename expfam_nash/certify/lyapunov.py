@@ -94,7 +94,8 @@ def inertia(J: Ball, method: str = "ball", lr: float = 0.0) -> InertiaOutcome:
     d = balance(J.mid)
     Jh = similar(J, d)
     if lr == 0.0:
-        for scale in (d, symmetrizer(J.mid)):                   # P = I: diagonal strict concavity
+        for make in (lambda: d, lambda: symmetrizer(J.mid)):    # P = I: diagonal strict concavity
+            scale = make()
             q = _lyapunov_margin(similar(J, scale), None, 0.0, 0.0, method)
             if q > 0:
                 return InertiaOutcome("stable", "J + J^T negative definite in rescaled coordinates (a diagonal "
