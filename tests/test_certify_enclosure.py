@@ -2,7 +2,7 @@
 the floating-point engine, encloses J at every point of a box, and matches finite differences."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, settings  # noqa: F401
 from hypothesis import strategies as st
 
 pytest.importorskip("flint")
@@ -37,7 +37,6 @@ def _check(game, params, radius: float = 0.0):
         assert _close(J, J_float, scale_J), m
 
 
-@settings(max_examples=12)
 @given(finite_games(max_x=3, max_z=2))
 def test_finite_enclosures_contain_the_exact_values(case):
     game, params = case

@@ -192,3 +192,18 @@ def test_tabular_joints_with_tiny_entries_are_certified(seed, log_tiny, alpha):
     game = en.models.tabular(joint=t, labeled_weight=alpha)
     cert = certify_equilibrium(game, joint_conditionals(game, t))
     assert cert.existence.holds and cert.stability.holds
+
+
+def test_bad_input_is_a_one_line_value_error():
+    game = en.models.tabular(joint="random:3:3:0", labeled_weight=0.3)
+    with pytest.raises(ValueError, match="params: expected expfam_nash.Params"):
+        certify_equilibrium(game, np.zeros(12))
+    with pytest.raises(ValueError, match="method: expected one of"):
+        certify_equilibrium(game, game.init(seed=0), method="interval")
+    bad = en.game.Params(np.full(game.decoder.shape, np.nan), np.zeros(game.encoder.shape))
+    with pytest.raises(ValueError, match="NaN"):
+        certify_equilibrium(game, bad)
+    sampled = en.Game(game.decoder, game.encoder, game.data,
+                      en.environment.Implicit(lambda n, rng: rng.integers(0, 3, (n, 1)).astype(float), 1))
+    cert = certify_equilibrium(sampled, sampled.init(seed=0))
+    assert cert.existence.status.value == UNDECIDED and "no exact model" in cert.existence.reason

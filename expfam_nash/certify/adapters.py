@@ -192,7 +192,17 @@ def arrays(game: Game) -> FiniteArrays | GaussianArrays:
 
 # -- floating-point evaluation through the game's public API ------------------------------------
 def flatten(game: Game, params: Params) -> np.ndarray:
-    return game.flatten(params)
+    """The flat parameter vector; a one-line ValueError for anything but finite Params of the
+    game's shapes."""
+    if not isinstance(params, Params):
+        raise ValueError(f"params: expected expfam_nash.Params, got {type(params).__name__}")
+    if params.theta.shape != game.decoder.shape or params.phi.shape != game.encoder.shape:
+        raise ValueError(f"params: expected theta {game.decoder.shape} and phi {game.encoder.shape}, "
+                         f"got {params.theta.shape} and {params.phi.shape}")
+    vec = game.flatten(params)
+    if not np.all(np.isfinite(vec)):
+        raise ValueError("params: contains NaN or infinite values")
+    return vec
 
 
 def unflatten(game: Game, vec: np.ndarray) -> Params:

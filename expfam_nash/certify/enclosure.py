@@ -17,7 +17,7 @@ import numpy as np
 from . import adapters
 from . import arb as arb_backend
 from .adapters import FiniteArrays, GaussianArrays, Unsupported
-from .ball import RIGOUR_BALL, Ball
+from .ball import RIGOUR_BALL, Ball, grow
 from .dual import Dual
 from .formulas import finite_gradient, gaussian_gradient
 
@@ -77,7 +77,7 @@ class Enclosure:
         if isinstance(self.arrays, GaussianArrays):
             ga = self.arrays
             for ball, var, n in ((theta, ga.dec_var, ga.d), (phi, ga.enc_var, ga.k)):
-                if var is None and not np.all(ball.mid[n:, -1] + ball.rad[n:, -1] * (1 + 1e-15) < 0):
+                if var is None and not np.all(grow(ball.rad[n:, -1], 1) < -ball.mid[n:, -1]):   # mid + rad < 0
                     raise OutsideDomain("a learned precision is not certainly negative on the box")
 
     def _formula(self, B, theta, phi):

@@ -22,9 +22,10 @@ import numpy as np
 
 from ..core.verdict import Verdict
 from . import adapters, continuum, orbits
+from . import arb as arb_backend
 from .adapters import Unsupported
-from .ball import Ball, grow
-from .enclosure import Enclosure, OutsideDomain
+from .ball import grow
+from .enclosure import METHODS, Enclosure, OutsideDomain
 from .krawczyk import krawczyk
 from .lyapunov import InertiaOutcome, inertia
 from .newton import newton_kantorovich, polish
@@ -70,6 +71,8 @@ def certify_equilibrium(game, params, *, method: str = "auto", polish_steps: int
     a Verdict; nothing is certified without a proof (see docs/certify.md)."""
     t0 = time.perf_counter()
     given = adapters.flatten(game, params)
+    if method not in METHODS:
+        raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
     try:
         enc = Enclosure(game, method)
     except Unsupported as exc:
@@ -84,6 +87,9 @@ def certify_equilibrium(game, params, *, method: str = "auto", polish_steps: int
                               newton_kantorovich=nk)
     try:
         if enc.finite and continuum.applies(enc.arrays) is None:
+            if not arb_backend.available():
+                return _all_undecided(game, enc.method, enc.rigour, given, "the coupling route (tabular pair, "
+                                      "alpha = rho = 0) needs python-flint", {"total": time.perf_counter() - t0})
             out = _coupling_route(game, enc, given)
         else:
             gens = adapters.rotation_generators(game)
