@@ -27,6 +27,7 @@ from .adapters import Unsupported
 from .ball import grow
 from .enclosure import METHODS, Enclosure, OutsideDomain
 from .krawczyk import krawczyk
+from .linalg import balance
 from .lyapunov import InertiaOutcome, inertia
 from .newton import newton_kantorovich, polish
 from .quotient import transversal
@@ -129,8 +130,7 @@ def _full_route(game, enc, given, polish_steps, min_radius) -> dict:
         ev = {"excluded_radius": float(np.max(kr.box_radius))} if kr.excluded else {}
         why = ("no equilibrium in the box around the point (0 is outside the enclosure of g)" if kr.excluded
                else kr.reason)
-        cont = _u("no isolated equilibrium certified; a zero eigenvalue no symmetry explains would leave the "
-                  "local dimension uncertified" if "singular" in kr.reason else "no equilibrium certified")
+        cont = _u(_dimension_reason(enc, center))
         return dict(base, existence=_u(f"no equilibrium certified: {why}", **ev),
                     uniqueness=_u("no equilibrium certified"), stability=_u("no equilibrium certified"),
                     continuum=cont, enclosure_radius=None, box_radius=None, decay=float("nan"))
@@ -237,6 +237,20 @@ def _coupling_route(game, enc, given) -> dict:
                                             "the marginals with full support is an equilibrium)", dimension=dim),
                 stability=_stability_verdict(stab, manifold) if stab is not None else _u(why),
                 decay=stab.decay if stab is not None else float("nan"), transversal=Y)
+
+
+def _dimension_reason(enc, center) -> str:
+    """Why the local dimension stays undecided (floating point only chooses the wording)."""
+    try:
+        J = enc.float_jacobian(center)
+        d = balance(J)
+        s = np.linalg.svd(J * (d[None, :] / d[:, None]), compute_uv=False)
+    except (ValueError, np.linalg.LinAlgError):
+        return "no equilibrium certified"
+    if s.size and s[-1] <= 1e-10 * s[0]:
+        return ("a zero eigenvalue no symmetry explains (floating point: smallest singular value "
+                f"{s[-1] / s[0]:.1e} of the largest); local dimension not certified")
+    return "no equilibrium certified, so its local dimension is not either"
 
 
 def _blockwise_inertia(J, blocks, method):

@@ -110,8 +110,12 @@ def krawczyk(enc, center: np.ndarray, *, restrict: np.ndarray | None = None, min
     for it in range(2, MAX_INFLATIONS + 2):
         full_r = np.zeros(n)
         full_r[idx] = r
-        with np.errstate(over="ignore", invalid="ignore"):
-            JX = enc.jacobian(center, full_r)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                JX = enc.jacobian(center, full_r)
+        except ValueError as exc:                      # the box left the natural domain
+            return KrawczykOutcome(False, f"the box needed for the residual (radius up to {float(np.max(r)):.3g}) "
+                                          f"leaves the domain: {exc}", center, iterations=it)
         if not JX.is_finite():
             return KrawczykOutcome(False, f"the box needed for the residual (radius up to {float(np.max(r)):.3g}) is "
                                           "too large: the Jacobian enclosure overflows", center, iterations=it)
