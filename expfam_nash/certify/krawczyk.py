@@ -105,7 +105,13 @@ def krawczyk(enc, center: np.ndarray, *, restrict: np.ndarray | None = None, min
             ok, k_rad, ratio = _contracts(R, JX[np.ix_(idx, idx)], a_abs, r, linalg)
             if ok:
                 return _success(idx, n, center, full_r, k_rad, JX, ratio, 1)
-    r = np.maximum(4.0 * a_abs, floor)
+    return _inflate(enc, center, idx, R, g, a_abs, np.maximum(4.0 * a_abs, floor), linalg)
+
+
+def _inflate(enc, center, idx, R, g, a_abs, r, linalg: str) -> KrawczykOutcome:
+    """Epsilon-inflation: grow the box from ``r`` until K(X) lies inside it, 0 is excluded from
+    it, or the budget ends."""
+    n = center.size
     ratio = np.inf
     for it in range(2, MAX_INFLATIONS + 2):
         full_r = np.zeros(n)
