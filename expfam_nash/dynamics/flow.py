@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..game import DomainError, Game, NonFiniteError, Params, natural_extent
+from ..core.validation import check_int, check_positive
+from ..game import Game, Params, natural_extent
 from . import algorithms as alg
 from .trajectory import Trajectory
 
@@ -18,10 +19,8 @@ def _flow_chunk(game: Game, params: Params, lr: float, n: int, tol: float):
     if compiled is not None:
         th, ph, res, norm, utils, steps = compiled
         return Params(th, ph), res, norm, utils, steps
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            state, traj = alg.run(game, alg.simultaneous(game, lr), params, n, tol=tol)
-    except (DomainError, NonFiniteError):   # the step left the domain or overflowed: a blow-up
+    state, traj = alg.run(game, alg.simultaneous(game, lr), params, n, tol=tol)
+    if traj.failure:        # a step left the domain or overflowed: a blow-up (the caller halves lr)
         return params, np.array([np.nan]), np.array([np.nan]), np.full((1, 2), np.nan), 0
     return state.params, traj.residual, traj.param_norm, traj.utilities, traj.iterations
 
@@ -42,7 +41,9 @@ def gradient_flow(game: Game, params: Params, max_steps: int, tol: float, lr: fl
     """Adaptive-step simultaneous ascent until residual <= tol, escape, or ``max_steps``: the step
     is halved when the residual grows over a chunk, grown by 1.25 while it shrinks by 30%.
     ``on_chunk(params, trajectory)`` may return True to stop early. Returns (params, Trajectory, lr)."""
-    lr = initial_lr(game, params) if lr is None else lr
+    lr = initial_lr(game, params) if lr is None else check_positive(lr, "lr")
+    check_int(max_steps, "max_steps", minimum=0)
+    check_int(chunk, "chunk")
     steps, res, norm, utils = [np.zeros(0)], [np.zeros(0)], [np.zeros(0)], [np.zeros((0, 2))]
     done, p = 0, params
     while done < max_steps:
@@ -50,7 +51,7 @@ def gradient_flow(game: Game, params: Params, max_steps: int, tol: float, lr: fl
         new, r, nm, u, k = _flow_chunk(game, p, lr, n, tol)
         if not np.all(np.isfinite(r)) or (k > 0 and r[-1] > 2.0 * r[0]):
             lr *= 0.5
-            if lr < 1e-12:
+            if not lr >= 1e-12:       # bounded: ~1100 halvings from any finite lr at most
                 break
             continue
         first = 0 if done == 0 else 1

@@ -14,6 +14,11 @@ from .escape import EscapeTest
 from .trajectory import Trajectory
 
 
+def _sci(value: float) -> str:
+    """3-digit scientific notation, or "n/a" for a value that could not be computed (NaN)."""
+    return f"{value:.3e}" if np.isfinite(value) else "n/a"
+
+
 @dataclass(frozen=True, eq=False)
 class EquilibriumResult:
     """What ``solve`` found. ``converged`` means residual <= tol at a finite point that is not
@@ -50,8 +55,8 @@ class EquilibriumResult:
         top = eig.real.max() if eig.size else float("nan")
         lines = [
             f"{self.game_name}: {self.status} by {self.method} after {self.iterations} iterations ({self.reason})",
-            f"  residual |grad|      {self.residual:.3e}",
-            f"  Nash gap             {self.nash_gap:.3e}" + ("" if self.best_response_attained
+            f"  residual |grad|      {_sci(self.residual)}",
+            f"  Nash gap             {_sci(self.nash_gap)}" + ("" if self.best_response_attained
                                                              else "  (lower bound: a best response is not attained)"),
             f"  |params|             {self.params.norm():.6g}",
             f"  stable               {self.stable}  (largest Re eigenvalue {top:.4g}, orbit dimension "

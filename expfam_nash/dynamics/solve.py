@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validation import check_int, check_positive
+from ..core.validation import NonFiniteError, check_int, check_positive
 from ..game import Game, Params
 from .escape import EscapeTest, escape_test
 from .flow import SATURATION, gradient_flow, saturated
@@ -35,6 +35,14 @@ def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params |
     check_positive(tol, "tol")
     check_int(max_steps, "max_steps", minimum=1)
     check_int(batch_size, "batch_size")
+    uses = entry.meta.get("uses", ())
+    if lr is not None and "lr" not in uses:
+        raise ValueError(f"lr: method {method!r} takes no step size (methods with one: "
+                         f"{', '.join(n for n in SOLVERS if 'lr' in SOLVERS[n].meta.get('uses', ()))})")
+    if batch_size != SolveOptions.batch_size and "batch_size" not in uses:
+        raise ValueError(f"batch_size: method {method!r} draws no minibatches (only 'stochastic' does)")
+    if lr is not None and not callable(lr):
+        check_positive(lr, "lr")
     opts = SolveOptions(method, seed, tol, max_steps, lr, batch_size, progress)
     params = game.init(seed=seed) if init is None else game.check(init)
     if not game.exact and entry.meta.get("exact", True):
@@ -45,20 +53,33 @@ def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params |
     return _certify(game, params, traj, opts, reason, escape)
 
 
-def _certify(game: Game, params: Params, traj: Trajectory, opts: SolveOptions, reason: str,
-             escape: EscapeTest) -> EquilibriumResult:
-    tol = opts.tol
-    invariants, eig, stab = {}, np.zeros(0, complex), None
-    if game.exact:
+def _measure(game: Game, params: Params):
+    """(residual, Nash gap, best responses attained, Stability or None, invariants, failure) at the
+    end point. A quantity that overflows float64 there is NaN (JSON null, "n/a") and the failure
+    says why; it is never reported as a number."""
+    nan = float("nan")
+    try:
+        if not game.exact:
+            est = game.estimate(params, n_samples=20000, seed=0)
+            return float(np.linalg.norm(game.flatten(est.gradient))), nan, False, None, {}, ""
         residual = game.residual(params)
         br = game.best_responses(params)
         gap, attained = br.nash_gap, br.attained
-        stab = stability(game, params)
-        invariants = game.invariants(params)
-    else:
-        est = game.estimate(params, n_samples=20000, seed=0)
-        residual = float(np.linalg.norm(game.flatten(est.gradient)))
-        gap, attained = float("nan"), False
+    except NonFiniteError as exc:
+        return nan, nan, False, None, {}, str(exc)
+    try:
+        return residual, gap, attained, stability(game, params), game.invariants(params), ""
+    except NonFiniteError as exc:
+        return residual, gap, attained, None, {}, str(exc)
+
+
+def _certify(game: Game, params: Params, traj: Trajectory, opts: SolveOptions, reason: str,
+             escape: EscapeTest) -> EquilibriumResult:
+    tol = opts.tol
+    eig = np.zeros(0, complex)
+    residual, gap, attained, stab, invariants, failed = _measure(game, params)
+    if failed:
+        reason += f"; the end point could not be certified ({failed})"
     at_boundary = game.exact and saturated(game, params)
     # only the flow-based methods speak for the game's dynamics: Newton or best-response iterations
     # that wander off to a saturated point have failed, which is not evidence of an escape

@@ -18,6 +18,7 @@ moments for every registered family.
 """
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -32,8 +33,37 @@ class NotDecided(Exception):
     """The recession certificate does not apply (continuous family) or its LP is too large."""
 
 
+def _checked(method, check):
+    """``method`` with its one array argument validated by ``check(self, value)`` first."""
+    @functools.wraps(method)
+    def call(self, value, *args, **kwargs):
+        return method(self, check(self, value), *args, **kwargs)
+    call.__validated__ = True
+    return call
+
+
+#: the family's public maps and the check each applies to its argument (see ``__init_subclass__``)
+_VALIDATED = {"log_partition": lambda self, eta: self.check_natural(eta, "eta"),
+              "mean": lambda self, eta: self.check_natural(eta, "eta"),
+              "covariance": lambda self, eta: self.check_natural(eta, "eta"),
+              "natural": lambda self, mu: self._check_mean(mu, "mu")}
+
+
 class ExponentialFamily(ABC):
-    """Abstract exponential family over a space of ``dim``-dimensional variables."""
+    """Abstract exponential family over a space of ``dim``-dimensional variables.
+
+    Every subclass's ``log_partition``, ``mean`` and ``covariance`` get their ``eta`` checked
+    (``check_natural``: finite, shape (N, stat_dim) or (stat_dim,), in the natural domain) and
+    ``natural`` its ``mu`` (``_check_mean``: finite, shape (N, stat_dim) or (stat_dim,)), so a
+    family implements the maps on valid arrays only and no family forgets the checks."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, check in _VALIDATED.items():
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "__isabstractmethod__", False) \
+                    and not getattr(method, "__validated__", False):
+                setattr(cls, name, _checked(method, check))
 
     #: dimension of the variable y
     dim: int

@@ -138,7 +138,7 @@ class _Player:
 
     def utility(self, par: np.ndarray, M: np.ndarray, C: np.ndarray, Q: np.ndarray) -> float:
         """Expected log-likelihood given the moments, minus the L2 penalty (formulas in module doc)."""
-        penalty = 0.5 * self.rho * np.sum(par[:, :-1] ** 2)
+        penalty = 0.5 * self.rho * np.sum(par[:, :-1] ** 2) if self.rho > 0 else 0.0
         if self.var is not None:
             s = self.var
             quad = np.sum(Q) - 2.0 * np.sum(par * C) + np.sum((par @ M) * par)

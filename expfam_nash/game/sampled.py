@@ -18,6 +18,11 @@ from .params import Params
 from .players import Player
 
 
+def sample_width(game) -> int:
+    """float64 values held per draw by an estimate (x, z, features, natural parameters, statistics)."""
+    return sum(pl.family.dim + pl.lift.n_features + 3 * pl.family.stat_dim for pl in (game.decoder, game.encoder))
+
+
 def draw(player: Player, theta: np.ndarray, features: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One y ~ p_theta(y | u) per row of ``features`` = psi(u) (the family's ``draw`` hook)."""
     return player.family.draw(np.ascontiguousarray(player.natural(theta, features)), rng)
