@@ -121,6 +121,7 @@ class OneHot(_TableLift):
     def __init__(self, support):
         sup = as_float_array(support, "support")
         sup = sup[:, None] if sup.ndim == 1 else sup
+        check_memory((sup.shape[0], sup.shape[0]), "support", f"the one-hot table of {sup.shape[0]} points")
         super().__init__(sup, np.eye(sup.shape[0]))
 
     bias_index = None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.arrays import lookup_rows, row_index
-from ..core.validation import MAX_ENUMERATION
+from ..core.validation import MAX_ARRAY_BYTES, MAX_ENUMERATION
 from ..environment import Finite, FiniteJoint
 from ..kernels import codes, finite_game
 from ..kernels.pairs import bernoulli_product_col_sums, bernoulli_product_row_sums, pair_sums
@@ -63,9 +63,9 @@ class FiniteEngine:
         fx, fz = decoder.family, encoder.family
         code_x, code_z = _kernel_code(fx, "decoder family"), _kernel_code(fz, "encoder family")
         nx, nz = fx.support_size, fz.support_size
-        if float(nx) * float(nz) > MAX_ENUMERATION:
-            raise ValueError(f"latent/data spaces: |X| x |Z| = {nx} x {nz} pairs is too many to enumerate "
-                             f"(limit {MAX_ENUMERATION:.3g}); use the sampled engine (game.estimate)")
+        why = self.too_large(decoder, encoder)
+        if why:
+            raise ValueError(f"latent/data spaces: {why}; use the sampled engine (game.estimate)")
         self.decoder, self.encoder, self.alpha, self.rho, self.block = decoder, encoder, alpha, rho, block
         X, Z = fx.support(), fz.support()
         xkeys, zkeys = row_index(X), row_index(Z)
@@ -106,6 +106,20 @@ class FiniteEngine:
                                 decoder.penalty_mask.astype(np.float64), encoder.penalty_mask.astype(np.float64))
         self.col_feat_Z = np.ascontiguousarray(np.column_stack([self.S_Z, np.ones(Z.shape[0]), self.logg_Z]))
         self.row_feat_D = np.ascontiguousarray(np.column_stack([self.T_D, np.ones(self.T_D.shape[0]), self.logh_D]))
+
+    @staticmethod
+    def too_large(decoder: Player, encoder: Player) -> str:
+        """"" if the engine agrees to enumerate this pair, else why not: more than MAX_ENUMERATION
+        (x, z) pairs (an evaluation would take minutes), or support tables (statistics, features,
+        points) beyond MAX_ARRAY_BYTES."""
+        nx, nz = float(decoder.family.support_size), float(encoder.family.support_size)
+        if nx * nz > MAX_ENUMERATION:
+            return f"|X| x |Z| = {nx:.0f} x {nz:.0f} pairs is too many to enumerate (limit 2^{MAX_ENUMERATION.bit_length() - 1})"
+        width_x = decoder.family.dim + decoder.family.stat_dim + encoder.lift.n_features + 3
+        width_z = encoder.family.dim + encoder.family.stat_dim + decoder.lift.n_features + 3
+        if (nx * width_x + nz * width_z) * 8 > MAX_ARRAY_BYTES:
+            return f"the support tables of |X| = {nx:.0f} and |Z| = {nz:.0f} points exceed {MAX_ARRAY_BYTES / 2**30:g} GB"
+        return ""
 
     # -- per-side quantities -----------------------------------------------------------
     def _decoder_natural(self, theta):

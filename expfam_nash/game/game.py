@@ -96,7 +96,8 @@ class Game:
         """The exact engine, or a ValueError saying that this game is only estimated by sampling."""
         if self.engine is None:
             raise ValueError(f"{self.name}: no exact engine for this pair/environment (implicit or continuous "
-                             "distributions); use game.estimate(params, n_samples, seed=...) or the stochastic solver")
+                             "distributions, or finite spaces too large to enumerate); use "
+                             "game.estimate(params, n_samples, seed=...) or the stochastic solver")
         return self.engine
 
     def describe(self) -> str:
