@@ -133,6 +133,13 @@ def check_int(value, name: str, minimum: int = 1, maximum: int | None = None) ->
     return v
 
 
+def check_sizes(values, name: str, maximum: int | None = None) -> tuple[int, ...]:
+    """A sequence of integers >= 1 (layer widths): 1.5, True or text are refused, never rounded."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{name}: expected a sequence of integers >= 1, got {values!r}")
+    return tuple(check_int(v, name, maximum=maximum) for v in values)
+
+
 def check_finite(value, name: str) -> float:
     """A finite real number (any sign)."""
     try:

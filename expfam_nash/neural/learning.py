@@ -59,6 +59,7 @@ class Adam:
 
     def __post_init__(self):
         check_positive(self.lr, "lr")
+        check_positive(self.eps, "eps")
         check_nonnegative(self.rho, "rho")
         for name in ("b1", "b2"):
             v = getattr(self, name)
@@ -116,8 +117,11 @@ def _adam(state: LearnerState, names, opt: Adam) -> None:
 def _check_batch(x, model, rng) -> None:
     if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != model.data_dim or x.shape[0] < 1:
         raise ValueError(f"x: expected an array of shape (n >= 1, {model.data_dim}), got {getattr(x, 'shape', x)!r}")
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"x: expected real numbers, got values of type {x.dtype}")
     if not np.all(np.isfinite(x)):
         raise ValueError("x: contains NaN or infinite values")
+    H.check_data(getattr(model, "p_head", None), x, "x")
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
 
