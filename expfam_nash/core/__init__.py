@@ -2,6 +2,7 @@
 conformance tests), the result contract and three-valued verdicts, validation, file reading, thread
 counts, JSON cleaning, canonical row keys, number formatting and constants. Imports nothing else of
 the package."""
+from . import threads  # noqa: F401  (first: its environment defaults precede NumPy's import)
 from .registry import Arg, Entry, Registry, renamed, with_aliases
 from .tasks import TASKS, Task
 from .validation import DomainError, NonFiniteError

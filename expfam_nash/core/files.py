@@ -48,10 +48,26 @@ def input_file(path, name: str, suffix: str | None = None) -> Path:
     return p
 
 
+#: the first bytes of a zip archive (.npz) and of a .npy file
+ZIP_MAGIC, NPY_MAGIC = (b"PK\x03\x04", b"PK\x05\x06"), b"\x93NUMPY"
+
+
+def _check_magic(p: Path, name: str, magic: tuple[bytes, ...], kind: str) -> None:
+    """ValueError unless the file starts like a ``kind`` file (NumPy would otherwise try a pickle)."""
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(max(len(m) for m in magic))
+    except OSError as exc:
+        raise ValueError(f"{name}: cannot read {str(p)!r} ({_why(exc)})") from None
+    if not any(head.startswith(m) for m in magic):
+        raise ValueError(f"{name}: {str(p)!r} is not a {kind} file (its first bytes are not a {kind} header)")
+
+
 def read_npz(path, name: str, required: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """Every array of a ``.npz`` file (copied out of the archive), checking that ``required``
     names are present; ValueError naming ``name`` for any problem with the file."""
     p = input_file(path, name, ".npz")
+    _check_magic(p, name, ZIP_MAGIC, ".npz")
     try:
         with np.load(p, allow_pickle=False) as f:
             if not isinstance(f, np.lib.npyio.NpzFile):
@@ -68,6 +84,7 @@ def read_npz(path, name: str, required: tuple[str, ...] = ()) -> dict[str, np.nd
 def read_npy(path, name: str) -> np.ndarray:
     """The array of a ``.npy`` file; ValueError naming ``name`` for any problem with the file."""
     p = input_file(path, name, ".npy")
+    _check_magic(p, name, (NPY_MAGIC,), ".npy")
     try:
         arr = np.load(p, allow_pickle=False)
         if not isinstance(arr, np.ndarray):

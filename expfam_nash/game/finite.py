@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core import threads
 from ..core.arrays import lookup_rows, row_index
 from ..core.validation import MAX_ARRAY_BYTES, MAX_ENUMERATION
 from ..environment import Finite, FiniteJoint
@@ -97,6 +98,8 @@ class FiniteEngine:
         self._penalty_diag = {name: rho * pl.penalty_mask.ravel()[pl.mask.ravel()]
                               for name, pl in (("decoder", decoder), ("encoder", encoder))}
         self.fused = float(nx) * float(nz) <= FUSED_MAX_PAIRS and code_x is not None and code_z is not None
+        #: flops of one pass over all pairs (the size of the blocked path's matrix products)
+        self.pair_flops = 2.0 * float(nx) * float(nz) * (fx.stat_dim + fz.stat_dim + 2)
         if self.fused:
             li, table = self.labelled if self.labelled is not None else (np.zeros(0, np.int64), np.zeros((0, Z.shape[0])))
             c = np.ascontiguousarray
@@ -177,6 +180,10 @@ class FiniteEngine:
         if self.fused:
             args = self._fused_args
             return finite_game.evaluate(*args[:2], np.ascontiguousarray(theta), np.ascontiguousarray(phi), *args[2:])
+        with threads.blas(self.pair_flops):     # BLAS threads only for games large enough to gain
+            return self._evaluate_blocked(theta, phi)
+
+    def _evaluate_blocked(self, theta, phi):
         a = self.alpha
         e_z, a_z, mu_z = self._decoder_natural(theta)
         e_x, b_x, mu_x = self._encoder_natural(phi, self.chi_X)
@@ -255,6 +262,10 @@ class FiniteEngine:
         size = int(mp.sum() + mq.sum())
         if size > MAX_JACOBIAN_SIZE:
             raise ValueError(f"params: {size} free parameters is too many for a dense Jacobian (limit {MAX_JACOBIAN_SIZE})")
+        with threads.blas(self.pair_flops * size):
+            return self._jacobian(theta, phi, mp, mq)
+
+    def _jacobian(self, theta, phi, mp, mq):
         *_, cw, rw = self._evaluate(theta, phi)
         hp, hq = self.own_hessians(theta, phi, _weights=(cw, rw))
         scale = 1.0 - self.alpha

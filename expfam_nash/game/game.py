@@ -34,7 +34,8 @@ def _finite(params: Params, what: str, *values) -> None:
     float64 overflowed, and is never passed on as a number."""
     if not all(np.all(np.isfinite(v)) for v in values):
         raise NonFiniteError(f"params: {what} not finite in float64 at these parameters (|params| = "
-                             f"{params.norm():.3g}); no finite value can be given there")
+                             f"{params.norm():.3g}; extreme parameters or data of extreme scale); no finite "
+                             "value can be given there")
 
 
 class Game:

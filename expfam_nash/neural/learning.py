@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core import threads
 from ..core.jsonable import jsonable
 from ..core.registry import Registry
 from ..core.validation import check_int, check_nonnegative, check_positive, check_unit_interval
@@ -114,6 +115,12 @@ def _adam(state: LearnerState, names, opt: Adam) -> None:
                       t, opt.rho)
 
 
+def _largest_product(model, rows: int) -> int:
+    """Flops of the model's largest matrix product over ``rows`` rows (decides the BLAS threads)."""
+    nets = getattr(model, "nets", {})
+    return max((net.spec.largest_product(rows) for net in nets.values() if hasattr(net, "spec")), default=0)
+
+
 def _check_batch(x, model, rng) -> None:
     if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != model.data_dim or x.shape[0] < 1:
         raise ValueError(f"x: expected an array of shape (n >= 1, {model.data_dim}), got {getattr(x, 'shape', x)!r}")
@@ -184,7 +191,8 @@ def symmetric_step(model, state: LearnerState, x, rng, *, opt: Adam = Adam(), la
         raise ValueError("labelled: alpha > 0 needs labelled pairs (x, y_onehot)")
     if alpha > 0:
         _check_labelled(labelled, model)
-    ll_p, ll_q = symmetric_gradients(model, state, x, rng, labelled=labelled, alpha=alpha)
+    with threads.blas(_largest_product(model, x.shape[0])):
+        ll_p, ll_q = symmetric_gradients(model, state, x, rng, labelled=labelled, alpha=alpha)
     _adam(state, model.players["decoder"] + model.players["encoder"], opt)
     state.step += 1
     return state, LearningInfo(state.step, ll_p, ll_q)
@@ -269,7 +277,8 @@ def elbo_step(model, state: LearnerState, x, rng, *, opt: Adam = Adam(), samples
               ) -> tuple[LearnerState, LearningInfo]:
     """One ELBO ascent step on both networks (see the module docstring for the estimators)."""
     _check_batch(x, model, rng)
-    elbo = elbo_gradients(model, state, x, rng, samples=samples)
+    with threads.blas(_largest_product(model, x.shape[0] * samples)):
+        elbo = elbo_gradients(model, state, x, rng, samples=samples)
     _adam(state, model.players["decoder"] + model.players["encoder"], opt)
     state.step += 1
     return state, LearningInfo(state.step, float("nan"), float("nan"), elbo)

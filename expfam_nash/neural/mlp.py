@@ -54,6 +54,10 @@ class MLPSpec:
     def n_params(self) -> int:
         return sum((a + 1) * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
 
+    def largest_product(self, rows: int) -> int:
+        """Flops of the largest matrix product of a forward or backward pass over ``rows`` rows."""
+        return max(2 * rows * a * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
+
     def offsets(self) -> list[tuple[int, int, int]]:
         """(start of W_i, start of b_i, end of b_i) for each layer."""
         out, pos = [], 0
