@@ -16,7 +16,7 @@ from .flow import SATURATION, gradient_flow, saturated
 from .result import EquilibriumResult
 from .solvers import SOLVE_ARGS, SOLVERS, SolveOptions
 from .stability import Stability, stability
-from .trajectory import Trajectory
+from .trajectory import Trajectory, from_records
 
 __all__ = ["solve", "METHODS", "SOLVERS", "SOLVE_ARGS", "SolveOptions", "EquilibriumResult", "Stability",
            "stability", "gradient_flow", "saturated", "SATURATION"]
@@ -47,7 +47,11 @@ def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params |
     params = game.init(seed=seed) if init is None else game.check(init)
     if not game.exact and entry.meta.get("exact", True):
         raise ValueError(f"method: {game.name} has no exact engine; use method='stochastic'")
-    params, traj, escape, reason = entry.obj(game, params, opts)
+    try:
+        params, traj, escape, reason = entry.obj(game, params, opts)
+    except NonFiniteError as exc:      # e.g. the step-size rule needs the own Hessians at the start
+        traj, escape = from_records(method, [], [], failure=f"step 0: {exc}"), None
+        reason = f"{method}: stopped at the start point, which overflows float64 ({exc})"
     if escape is None:
         escape = escape_test(traj.steps, traj.param_norm, traj.residual)
     return _certify(game, params, traj, opts, reason, escape)

@@ -2,6 +2,11 @@
 
     maximise_x f(x),  f concave:  solve (-H + mu I) d = g,  backtrack until Armijo holds.
 
+The maximum counts as reached when |g| <= tol max(1, |f|) *and* the Newton decrement g.d / 2 (the
+quadratic model's remaining increase) is below the same bound: far from the maximiser of a
+utility of size |f| ~ 1e170 the gradient alone is "small" relative to |f| while the remaining
+increase is ~|f| (the Nash gap must not read 0 there).
+
 A finite maximiser may not exist (e.g. logistic regression on separable data). The iteration
 reports ``attained=False`` when the natural parameters leave the range where float64 can
 still tell probabilities from 0 and 1 (``max |eta| > natural_bound``) while f keeps
@@ -59,16 +64,16 @@ def newton_maximise(fgh: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndar
         if not _finite(f, g, h):
             raise NonFiniteError("best response: the utility, its gradient or its Hessian overflows float64 at "
                                  "the start point; no best response can be computed there")
-        scale = max(1.0, abs(f))
         for it in range(1, max_iter + 1):
+            scale = max(1.0, abs(f))
             gnorm = float(np.linalg.norm(g))
-            if gnorm <= tol * scale:
+            step = _newton_step(h, g)
+            if gnorm <= tol * scale and (step is None or 0.5 * float(g @ step) <= tol * scale):
                 return Maximisation(x, f, gnorm, it - 1, True, "gradient below tolerance")
             if natural_size(x) > natural_bound:
                 return Maximisation(x, f, gnorm, it - 1, False,
                                     f"natural parameters beyond {natural_bound:g} while the utility still increases: "
                                     "the supremum is approached at infinity")
-            step = _newton_step(h, g)
             if step is None:
                 return Maximisation(x, f, gnorm, it - 1, False, "no finite Newton step (the Hessian cannot be "
                                     "regularised into a solvable system)")
@@ -81,8 +86,11 @@ def newton_maximise(fgh: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndar
                 return Maximisation(x, f, gnorm, it, False, "the gradient or Hessian overflows float64 beyond this "
                                     "iterate; the maximum was not reached")
             x, f, g, h = cand, fn, gn, hn
+        scale = max(1.0, abs(f))
         gnorm = float(np.linalg.norm(g))
-    return Maximisation(x, f, gnorm, max_iter, gnorm <= tol * scale, "iteration budget exhausted")
+        step = _newton_step(h, g)
+        done = gnorm <= tol * scale and (step is None or 0.5 * float(g @ step) <= tol * scale)
+    return Maximisation(x, f, gnorm, max_iter, done, "iteration budget exhausted")
 
 
 def _finite(*values) -> bool:
@@ -186,6 +194,24 @@ def _neutral_start(game, player: str) -> np.ndarray:
     return (par * me.mask)[me.mask]
 
 
+def _better_from_neutral(result: Maximisation, neutral: np.ndarray, value, in_domain, run) -> Maximisation:
+    """A maximum that the neutral start beats is no maximum: far out (|f| ~ 1e300) Newton's local
+    model can call a point attained that is not. One evaluation checks it; if the neutral start is
+    better, Newton runs from there and the better result is kept."""
+    with np.errstate(all="ignore"):
+        try:
+            v = value(neutral) if in_domain(neutral) else -np.inf
+        except ValueError:
+            return result
+    if not np.isfinite(v) or v <= result.value + 1e-12 * max(1.0, abs(result.value)):
+        return result
+    try:
+        again = run(neutral)
+    except NonFiniteError:
+        return result
+    return again if again.value >= result.value else result
+
+
 def best_response(game, params, player: str, tol: float = 1e-10, max_iter: int = 200) -> Maximisation:
     """argmax of the player's own utility with the other player fixed (damped Newton, from the
     current point). With an exact certificate of attainment Newton runs until it converges; the
@@ -217,10 +243,13 @@ def best_response(game, params, player: str, tol: float = 1e-10, max_iter: int =
     run = lambda start: newton_maximise(lambda x: eng.player_objective(*full(x), player), value, start,  # noqa: E731
                                         natural_size, lambda x: eng.in_domain(*full(x)), tol=tol,
                                         max_iter=max_iter, natural_bound=bound)
+    neutral = _neutral_start(game, player)
     try:
         result = run(x0)
     except NonFiniteError:              # the current point overflows; the neutral start may not
-        result = run(_neutral_start(game, player))
+        result = run(neutral)
+    else:
+        result = _better_from_neutral(result, neutral, value, lambda x: eng.in_domain(*full(x)), run)
     if direction is not None:
         result = replace(result, attained=False, escape_direction=direction,
                          reason="recession direction found: the supremum is approached only at infinity "
