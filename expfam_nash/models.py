@@ -98,6 +98,8 @@ def linear_gaussian(eigenvalues=EIGENVALUES, latent_dim: int = 1, decoder_var: f
     d = data.dim
     dec = Player(_gaussian_family(decoder_var, d, "decoder_var"), Affine(k))
     enc = Player(_gaussian_family(encoder_var, k, "encoder_var"), Affine(d))
+    if labelled is not None and (not isinstance(labelled, (tuple, list)) or len(labelled) != 2):
+        raise ValueError(f"labelled: expected a pair (mean, cov) of a Gaussian over (x, z), got {type(labelled).__name__}")
     lab = None if labelled is None else GaussianJoint(labelled[0], labelled[1], d)
     return Game(dec, enc, data, Gaussian(np.zeros(k), np.eye(k)), labelled=lab, alpha=alpha, rho=rho,
                 name=f"linear-gaussian(d={d}, k={k})")

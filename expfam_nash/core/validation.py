@@ -26,6 +26,14 @@ class DomainError(ValueError):
     """Parameters outside the natural domain (a learned variance's precision block must be < 0)."""
 
 
+def shown(value, limit: int = 60) -> str:
+    """``value`` for a one-line message: its repr on one line, an array as its shape, at most
+    ``limit`` characters."""
+    text = f"array of shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim else repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def check_memory(n_values, name: str, what: str, itemsize: int = 8) -> int:
     """``n_values`` (a count, or a shape whose product is counted) of ``itemsize`` bytes fit in
     ``MAX_ARRAY_BYTES``; else a ValueError naming ``name`` and saying what the size is for."""
@@ -101,9 +109,9 @@ def _bounded_below(value, name: str, strict: bool) -> float:
         v = float(value)
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{name}: expected {'a positive number' if strict else 'a number >= 0'}, "
-                         f"got {value!r}") from None
+                         f"got {shown(value)}") from None
     if not np.isfinite(v) or v < 0 or (strict and v == 0):
-        raise ValueError(f"{name}: expected a finite number {'> 0' if strict else '>= 0'}, got {value!r}")
+        raise ValueError(f"{name}: expected a finite number {'> 0' if strict else '>= 0'}, got {shown(value)}")
     return v
 
 
@@ -118,14 +126,14 @@ def check_nonnegative(value, name: str) -> float:
 def check_unit_interval(value, name: str) -> float:
     v = check_nonnegative(value, name)
     if v > 1:
-        raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
+        raise ValueError(f"{name}: expected a number in [0, 1], got {shown(value)}")
     return v
 
 
 def check_int(value, name: str, minimum: int = 1, maximum: int | None = None) -> int:
     """An int (not a bool, not a float such as 1.5 or 2.0) within [minimum, maximum]."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}: expected an integer, got {value!r}")
+        raise ValueError(f"{name}: expected an integer, got {shown(value)}")
     v = int(value)
     if v < minimum or (maximum is not None and v > maximum):
         hi = "" if maximum is None else f" and <= {maximum}"
@@ -136,7 +144,7 @@ def check_int(value, name: str, minimum: int = 1, maximum: int | None = None) ->
 def check_sizes(values, name: str, maximum: int | None = None) -> tuple[int, ...]:
     """A sequence of integers >= 1 (layer widths): 1.5, True or text are refused, never rounded."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise ValueError(f"{name}: expected a sequence of integers >= 1, got {values!r}")
+        raise ValueError(f"{name}: expected a sequence of integers >= 1, got {shown(values)}")
     return tuple(check_int(v, name, maximum=maximum) for v in values)
 
 
@@ -145,9 +153,9 @@ def check_finite(value, name: str) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}") from None
+        raise ValueError(f"{name}: expected a finite number, got {shown(value)}") from None
     if isinstance(value, (bool, np.bool_)) or not math.isfinite(v):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+        raise ValueError(f"{name}: expected a finite number, got {shown(value)}")
     return v
 
 

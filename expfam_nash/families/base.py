@@ -23,7 +23,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from ..core.validation import as_float_array, as_rng
+from ..core.validation import NonFiniteError, as_float_array, as_rng
 
 #: above this many distinct constraint rows the recession LP is not attempted
 MAX_LP_ROWS = 200_000
@@ -34,12 +34,21 @@ class NotDecided(Exception):
 
 
 def _checked(method, check):
-    """``method`` with its one array argument validated by ``check(self, value)`` first."""
+    """``method`` with its one array argument validated by ``check(self, value)`` first, and its
+    result checked finite (a map that overflows float64 raises instead of returning inf or NaN)."""
     @functools.wraps(method)
     def call(self, value, *args, **kwargs):
-        return method(self, check(self, value), *args, **kwargs)
+        with np.errstate(all="ignore"):
+            out = method(self, check(self, value), *args, **kwargs)
+        return _finite_result(out, f"{self.name}.{method.__name__}")
     call.__validated__ = True
     return call
+
+
+def _finite_result(out, what: str):
+    if not np.all(np.isfinite(out)):
+        raise NonFiniteError(f"{what}: not finite in float64 at these parameters (they are too extreme)")
+    return out
 
 
 #: the family's public maps and the check each applies to its argument (see ``__init_subclass__``)
@@ -174,7 +183,9 @@ class ExponentialFamily(ABC):
         if eta.shape[0] not in (1, y.shape[0]):
             raise ValueError(f"eta: expected 1 or {y.shape[0]} rows to match y, got {eta.shape[0]}")
         t = self.sufficient_statistics(y)
-        return self.log_base_measure(y) + np.sum(t * eta, axis=1) - self.log_partition(eta)
+        with np.errstate(all="ignore"):
+            out = self.log_base_measure(y) + np.sum(t * eta, axis=1) - self.log_partition(eta)
+        return _finite_result(out, f"{self.name}.log_density")
 
     def sample(self, eta: np.ndarray, seed: int | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
         """One draw y ~ p(.; eta_i) for each row i of ``eta``."""

@@ -15,7 +15,7 @@ import numpy as np
 from ..core.registry import renamed
 from ..core.validation import (DomainError, NonFiniteError, as_float_array, as_rng, check_int, check_memory,
                                check_nonnegative, check_unit_interval)
-from ..environment import Distribution, Finite, Gaussian
+from ..environment import Distribution, Finite, FiniteJoint, Gaussian, GaussianJoint, ImplicitJoint
 from . import best_response as br
 from . import invariants as inv
 from .engine import FiniteSupport
@@ -51,6 +51,7 @@ class Game:
                  labelled=None, alpha: float = 0.0, rho: float = 0.0, name: str = "game"):
         self.alpha = check_unit_interval(alpha, "alpha (labelled weight)")
         self.rho = check_nonnegative(rho, "rho (L2 weight)")
+        self._check_types(decoder, encoder, data, prior, labelled)
         self._check_dimensions(decoder, encoder, data, prior)
         if self.alpha > 0 and labelled is None:
             raise ValueError("labelled: alpha > 0 needs a labelled joint pi(x, z)")
@@ -62,6 +63,17 @@ class Game:
         self.name = name
         self.layout = Layout(decoder.mask, encoder.mask)
         self.engine = select_engine(decoder, encoder, data, prior, labelled, self.alpha, self.rho)
+
+    @staticmethod
+    def _check_types(decoder, encoder, data, prior, labelled) -> None:
+        for value, name, kind in ((decoder, "decoder", Player), (encoder, "encoder", Player),
+                                  (data, "data", Distribution), (prior, "prior", Distribution)):
+            if not isinstance(value, kind):
+                raise ValueError(f"{name}: expected a {kind.__module__.split('.')[-2]}.{kind.__name__}, "
+                                 f"got {type(value).__name__}")
+        if labelled is not None and not isinstance(labelled, (FiniteJoint, GaussianJoint, ImplicitJoint)):
+            raise ValueError(f"labelled: expected a FiniteJoint, GaussianJoint or ImplicitJoint, "
+                             f"got {type(labelled).__name__}")
 
     @staticmethod
     def _check_dimensions(decoder: Player, encoder: Player, data: Distribution, prior: Distribution) -> None:
@@ -279,15 +291,24 @@ class Game:
         p = self.check(params)
         with np.errstate(all="ignore"):
             est = estimate(self, p, n_samples, as_rng(seed, rng))
-        _finite(p, "the sampled utilities or pseudo-gradient are", est.utilities, est.gradient.theta, est.gradient.phi)
+        _finite(p, "the sampled utilities or pseudo-gradient are", est.utilities, est.gradient.theta, est.gradient.phi,
+                est.utilities_se, est.gradient_se.theta, est.gradient_se.phi)
         return est
 
     # -- symmetries and invariants (game.invariants) -------------------------------------------------
     def symmetry_tangents(self, params: Params) -> np.ndarray:
         """Tangent vectors (columns, flat layout) of the orbit of params under the continuous latent
         symmetries (see ``invariants.symmetry_tangents``)."""
-        return inv.symmetry_tangents(self, self.check(params))
+        p = self.check(params)
+        with np.errstate(all="ignore"):
+            out = inv.symmetry_tangents(self, p)
+        _finite(p, "the symmetry tangents are", out)
+        return out
 
     def invariants(self, params: Params) -> dict:
         """Quantities that do not see the latent labelling (see ``invariants.invariants``)."""
-        return inv.invariants(self, self.check(params))
+        p = self.check(params)
+        with np.errstate(all="ignore"):
+            out = inv.invariants(self, p)
+        _finite(p, "the invariants are", *out.values())
+        return out

@@ -64,7 +64,7 @@ class Adam:
         check_nonnegative(self.rho, "rho")
         for name in ("b1", "b2"):
             v = getattr(self, name)
-            if not 0 <= v < 1:
+            if check_nonnegative(v, name) >= 1:
                 raise ValueError(f"{name}: expected a number in [0, 1), got {v}")
 
 
