@@ -14,13 +14,15 @@ import errno
 import json
 import os
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-#: everything NumPy's and Python's readers raise on a damaged or odd file
-READ_ERRORS = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeError)
+#: what NumPy's and Python's readers raise on a damaged or odd file: OSError, EOFError, ValueError,
+#: KeyError, zipfile's BadZipFile, but also NotImplementedError (a flipped "compression method"
+#: byte), RuntimeError ("encrypted" flag), MemoryError (a header declaring a huge array)... Reading
+#: is wrapped in these few functions only, so any exception there means an unreadable file
+READ_ERRORS = (Exception,)
 
 
 def _why(exc: BaseException) -> str:

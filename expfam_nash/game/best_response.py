@@ -62,8 +62,8 @@ def newton_maximise(fgh: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndar
     with np.errstate(all="ignore"):
         f, g, h = fgh(x)
         if not _finite(f, g, h):
-            raise NonFiniteError("best response: the utility, its gradient or its Hessian overflows float64 at "
-                                 "the start point; no best response can be computed there")
+            raise NonFiniteError("params: the best response's utility, gradient or Hessian is not finite in "
+                                 "float64 at its start point; no best response can be computed there")
         for it in range(1, max_iter + 1):
             scale = max(1.0, abs(f))
             gnorm = float(np.linalg.norm(g))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -157,7 +158,7 @@ class _Run:
     """One run's state between steps: data, model, learner state, the training stream, the clock."""
 
     def __init__(self, config: TrainConfig, out: Path, resume: bool):
-        self.config, self.out, self.note = config, out, ""
+        self.config, self.out, self.note, self.saved_step = config, out, "", None
         self.ck_path, self.met_path = out / "checkpoint.npz", out / "metrics.jsonl"
         output_dir(out, "out", create=False)
         if not resume and (self.ck_path.exists() or ckpt.previous(self.ck_path).exists()):
@@ -168,8 +169,11 @@ class _Run:
         check_memory(4 * config.batch * widths, "batch", f"activations of {config.batch} rows through the networks")
         self.dtype = np.dtype(config.dtype).type
         if resume and (self.ck_path.exists() or ckpt.previous(self.ck_path).exists()):
-            self.state, self.rng, meta, _, self.note = ckpt.load_latest(self.ck_path, self.model, config)
-            self.wall = float(meta.get("wall_time", 0.0))
+            self.state, self.rng, meta, used, self.note = ckpt.load_latest(self.ck_path, self.model, config)
+            if used != self.ck_path and self.ck_path.exists():    # keep the damaged file aside, out of the rotation
+                os.replace(self.ck_path, out / "checkpoint.damaged.npz")
+                self.note += "; the damaged file is kept as checkpoint.damaged.npz"
+            self.wall, self.saved_step = float(meta.get("wall_time", 0.0)), self.state.step
             _truncate_metrics(self.met_path, self.state.step)
         else:
             self.state, self.wall = init(self.model, np.random.default_rng([config.seed, 0]), self.dtype), 0.0
@@ -188,7 +192,11 @@ class _Run:
                                      f"lower lr (now {self.config.lr})")
 
     def save_checkpoint(self) -> None:
+        """Save (unless this step is saved already: the previous checkpoint stays one interval back)."""
+        if self.saved_step == self.state.step:
+            return
         self.check_finite(" (not saved: the last checkpoint is kept)")
+        self.saved_step = self.state.step
         wall = self.elapsed()
         ckpt.save(self.ck_path, self.state, self.rng, {"wall_time": wall, "config": self.config.to_dict()})
         self.write_timing(wall)

@@ -63,12 +63,12 @@ def figures_run(options: dict) -> int:
     names = options.get("only") or list(FIGURES)
     for name in names:
         FIGURES.get(name)                  # unknown names fail before any work
-    output_dir(options["out"], "out")
     skipped = {name: missing_extras(name) for name in names}
     skipped = {name: extras for name, extras in skipped.items() if extras}
     todo = [n for n in names if n not in skipped]
     if not todo:
         raise ValueError(f"only: every figure asked for needs a missing extra ({_needs(skipped)})")
+    output_dir(options["out"], "out")
     total = time.perf_counter()
     for i, name in enumerate(todo, 1):
         start = time.perf_counter()
