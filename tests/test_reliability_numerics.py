@@ -28,17 +28,62 @@ def test_nash_gap_at_overflowing_parameters_returns_or_refuses_in_time():
 
 
 def test_newton_maximise_with_a_hessian_that_is_never_solvable_stops():
-    """A Hessian that no damping makes solvable (NaN entries appear only after the start)."""
+    """A finite Hessian so large that (-H + mu I) d = g has no finite solution for any damping mu
+    (the solve overflows): the damping loop had no bound."""
+    big = lambda x: (0.0, np.array([1.0, 1.0]), -np.full((2, 2), 1e308))  # noqa: E731
+    with time_bound(10):
+        out = newton_maximise(big, lambda x: 0.0, np.zeros(2), lambda x: 0.0)
+    assert not out.attained and "no finite Newton step" in out.reason
     calls = []
 
-    def fgh(x):
+    def later_nan(x):          # finite at the start, NaN after the first step
         calls.append(1)
-        h = -np.eye(1) if len(calls) == 1 else np.full((1, 1), np.nan)
-        return -float(x @ x), -2 * x, h
+        return -float(x @ x), -2 * x, (-2 * np.eye(1) if len(calls) == 1 else np.full((1, 1), np.nan))
 
     with time_bound(10):
-        out = newton_maximise(fgh, lambda x: -float(x @ x), np.array([3.0]), lambda x: 0.0)
+        out = newton_maximise(later_nan, lambda x: -float(x @ x), np.array([3.0]), lambda x: 0.0)
     assert np.isfinite(out.value)
+
+
+def test_newton_maximise_is_not_fooled_by_a_huge_utility():
+    """f = -(x - 1e85)^2 from x = 0: |grad| = 2e85 is below 1e-10 |f| = 1e160, yet the maximum is
+    1e170 away; the Newton decrement g.d / 2 = 1e170 says so."""
+    c = 1e85
+    fgh = lambda x: (-float((x[0] - c) ** 2), np.array([-2 * (x[0] - c)]), np.array([[-2.0]]))  # noqa: E731
+    out = newton_maximise(fgh, lambda x: fgh(x)[0], np.zeros(1), lambda x: 0.0)
+    assert out.attained and out.value >= -1e-6 * c and abs(out.x[0] - c) <= 1e-6 * c
+
+
+def test_best_response_is_never_worse_than_the_neutral_start():
+    """Learned variances driven to ~1e-298 by an unstable iteration: Newton's local model at that
+    point (curvature ~1e300) saw no progress and called it attained, with L_p = -1.6e299 and a Nash
+    gap of 0; the neutral start is far better, so Newton runs from there."""
+    game = en.models.linear_gaussian(decoder_var="learned", encoder_var="learned")
+    result = en.solve(game, method="simultaneous", init=_scaled(game, 1e150), max_steps=300)
+    lp, _ = game.utilities(result.params)
+    assert lp < -1e290
+    assert game.nash_gap(result.params) >= -lp * (1 - 1e-9)
+
+
+def test_a_nan_utility_is_never_a_gap_of_zero():
+    from expfam_nash.game.best_response import BestResponses, Maximisation
+
+    m = Maximisation(np.zeros(1), float("nan"), 0.0, 0, True, "")
+    with pytest.raises(NonFiniteError, match="^nash_gap:"):
+        BestResponses(m, m, (0.0, 0.0)).nash_gap
+
+
+def test_gradient_flow_with_lr_nan_returns_at_once():
+    from expfam_nash.dynamics import gradient_flow
+
+    game = en.models.bernoulli("bars:2", latent_dim=2)
+    with time_bound(20):
+        try:
+            _, traj, _ = gradient_flow(game, game.init(seed=0), 100, 1e-10, lr=float("nan"))
+        except ValueError as exc:
+            assert str(exc).startswith("lr:")
+        else:
+            assert traj.steps.size == 0
 
 
 def test_learned_variance_with_data_of_extreme_scale_is_a_clean_error():
