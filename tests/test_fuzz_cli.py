@@ -202,6 +202,25 @@ def _still_good(original: Path, run: Path) -> bool:
         return False
 
 
+@settings(max_examples=examples(10), **SETTINGS)
+@given(where=st.sampled_from(["file", "file/sub", "", ".", "dir/new/deeper", "file/x/y", "/dev/null/x"]),
+       task=st.sampled_from(["train", "figures", "docs"]))
+def test_fuzz_cli_output_paths(tmp_path_factory, where, task):
+    base = tmp_path_factory.mktemp("out")
+    (base / "file").write_text("x")
+    (base / "dir").mkdir()
+    out = where if where.startswith("/") else str(base / where) if where else ""
+    argv = {"train": [*TRAIN_SMALL, "--out", out], "figures": ["figures", "--only", "nope", "--out", out],
+            "docs": ["docs", "--out", out + "/REGISTRIES.md" if where == "dir/new/deeper" else out]}[task]
+    code, _, err = run_cli(f"cli.{task}.out", argv)
+    if code != 0:
+        assert_clean_failure(code, err, argv)
+
+
+TRAIN_SMALL = ["train", "--dataset", "bars:2", "--model", "bits:1", "--hidden", "2", "--steps", "2", "--eval-k", "2",
+               "--n-train", "10", "--no-progress", "--no-figures"]
+
+
 def test_fuzz_call_counts_are_reported():
     """The session summary lists the calls per kind (conftest.py); here: the counter exists and counts."""
     before = sum(CALLS.values())

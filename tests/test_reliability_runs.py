@@ -74,6 +74,19 @@ def test_damaged_config_json_is_refused_in_one_line(tmp_path, content):
     assert "resume:" in err or "hidden:" in err or "steps:" in err
 
 
+def test_a_damaged_metrics_line_does_not_stop_a_resume(tmp_path):
+    """A crash can cut the last line of metrics.jsonl; resume drops damaged lines."""
+    run = tmp_path / "run"
+    assert _train(run, steps=20)[0] == 0
+    with open(run / "metrics.jsonl", "a") as fh:
+        fh.write('{"step": 2')
+    code, _, err = run_cli("file.resume", ["train", "--resume", str(run), "--steps", "24", "--no-progress",
+                                           "--no-figures"])
+    assert code == 0, err
+    steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(set(steps)) and steps[-1] == 24
+
+
 # -- checkpoints -----------------------------------------------------------------------------------
 def _flip(path: Path, where: float = 0.5) -> None:
     data = bytearray(path.read_bytes())
