@@ -29,7 +29,9 @@ def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params |
           tol: float = 1e-10, max_steps: int = 20000, lr: float | None = None, batch_size: int = 256,
           progress: bool = False) -> EquilibriumResult:
     """Find an equilibrium of ``game`` from ``init`` (default ``game.init(seed)``) and certify it."""
-    entry = SOLVERS.get(method) if method in SOLVERS else None
+    if not isinstance(game, Game):
+        raise ValueError(f"game: expected an expfam_nash.Game, got {type(game).__name__}")
+    entry = SOLVERS.get(method) if isinstance(method, str) and method in SOLVERS else None
     if entry is None:
         raise ValueError(f"method: expected one of {SOLVERS.names()}, got {method!r}")
     check_positive(tol, "tol")

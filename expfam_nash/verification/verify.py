@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.jsonable import complex_pairs, jsonable
-from ..core.validation import as_rng, check_int
+from ..core.validation import as_rng, check_int, check_positive
 from ..dynamics import EquilibriumResult, solve
 from ..game import PLAYERS, Game, Params
 from .rosen import RosenCertificate, global_certificate, point_certificate
@@ -191,7 +191,11 @@ def _classes(game: Game, converged: list[tuple[str, EquilibriumResult]], tol_inv
 def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-10,
            max_steps: int = 20000) -> VerifyResult:
     """Solve from many starts, group the equilibria up to symmetry, and certify each class."""
+    if not isinstance(game, Game):
+        raise ValueError(f"game: expected an expfam_nash.Game, got {type(game).__name__}")
     check_int(starts, "starts", minimum=2)
+    check_positive(tol, "tol")
+    check_int(max_steps, "max_steps")
     if not game.exact:
         raise ValueError(f"game: {game.name} has no exact engine; verify needs exact residuals and Jacobians")
     results = [(label, solve(game, method=method, init=start, tol=tol,
