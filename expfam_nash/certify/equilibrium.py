@@ -145,7 +145,8 @@ def _full_route(game, enc, given, polish_steps, min_radius) -> dict:
                 stability=_stability_verdict(stab),
                 continuum=Verdict.refuted("the equilibrium is isolated: the unique zero in a box around it"),
                 enclosure_radius=kr.enclosure_radius, box_radius=kr.box_radius,
-                decay=stab.decay, jacobian=kr.jacobian)
+                decay=stab.decay, jacobian=kr.jacobian, gradient=kr.gradient,
+                lyapunov=stab if stab.scaling is not None else None)
 
 
 def _orbit_route(game, enc, given, gens, polish_steps) -> dict:

@@ -67,6 +67,15 @@ def verify_recession(code: str, y: np.ndarray, feats: np.ndarray, free: np.ndarr
     return np.array([[float(v) for v in row] for row in Dq]), True
 
 
+def recession_certificate(game):
+    """(player, rational direction D) of a recession direction valid for every opponent strategy
+    (see the module docstring), or None. Computed once per game (it does not depend on the point)."""
+    key = "_certify_recession"
+    if key not in game.__dict__:
+        game.__dict__[key] = _recession_verdict(game)
+    return game.__dict__[key]
+
+
 def _recession_verdict(game):
     for player in ("decoder", "encoder"):
         try:
@@ -82,7 +91,8 @@ def _recession_verdict(game):
     return None
 
 
-def _trajectory_diagnostics(trajectory) -> dict:
+def trajectory_diagnostics(trajectory) -> dict:
+    """Norm growth per e-fold of steps and residual decay over the last half of a run (floating point)."""
     if trajectory is None:
         return {}
     steps, norms, res = (np.asarray(a, dtype=np.float64) for a in trajectory)
@@ -124,7 +134,7 @@ def in_basin(cert, point: np.ndarray, method: str = "ball") -> tuple[bool, str]:
     """Is ``point`` in the certified basin (Lyapunov sublevel set inside the Krawczyk box)?"""
     if not (cert.existence.holds and cert.stability.holds and cert.route == "full" and cert.jacobian is not None):
         return False, "no certified stable equilibrium with a full-coordinate box"
-    out = inertia(cert.jacobian, "arb" if method == "arb" else "ball")
+    out = cert.lyapunov if cert.lyapunov is not None else inertia(cert.jacobian, "arb" if method == "arb" else "ball")
     if out.status != "stable" or not out.p_min > 0:
         return False, "no Lyapunov function over the box"
     d = out.scaling                                                   # V(v) = w^T P w, w = diag(d)^-1 (v - v*)
@@ -140,7 +150,7 @@ def in_basin(cert, point: np.ndarray, method: str = "ball") -> tuple[bool, str]:
     return False, f"V(end point) ~ {float(v.mid):.3g} > {c:.3g}: outside the certified basin"
 
 
-def _basin_attempts(game, center: np.ndarray, point: np.ndarray, method: str) -> tuple[bool, str]:
+def basin_attempts(game, center: np.ndarray, point: np.ndarray, method: str) -> tuple[bool, str]:
     """Krawczyk boxes around the equilibrium that reach the point, roughly round in balanced
     coordinates (radius_i = f ||diag(d)^-1 (point - center)||_inf d_i), for growing f."""
     d = balance(adapters.float_jacobian(game, center))
@@ -169,8 +179,8 @@ def certify_escape(game, params=None, *, trajectory=None, method: str = "auto",
 
     ``params``: the run's end point (optional); ``trajectory``: (steps, norms, residuals) arrays
     of the run (optional, for the diagnostics)."""
-    found = _recession_verdict(game)
-    diagnostics = _trajectory_diagnostics(trajectory)
+    found = recession_certificate(game)
+    diagnostics = trajectory_diagnostics(trajectory)
     if found is not None:
         player, D = found
         return EscapeCertificate(game.name, Verdict.certified(
@@ -188,7 +198,7 @@ def certify_escape(game, params=None, *, trajectory=None, method: str = "auto",
     diagnostics["equilibrium_near_end"] = f"existence {cert.existence.status.value}, stability " \
                                           f"{cert.stability.status.value}"
     if cert.existence.holds and cert.stability.holds:
-        ok, why = _basin_attempts(game, cert.center, v, method)
+        ok, why = basin_attempts(game, cert.center, v, method)
         diagnostics["basin"] = why
         if ok:
             return EscapeCertificate(game.name, Verdict.refuted(
