@@ -10,10 +10,11 @@ three-valued :class:`~expfam_nash.core.verdict.Verdict` backed by ``expfam_nash.
   method's own iteration is certified unstable there (``step``).
 * ``stability``, ``uniqueness`` (in the Krawczyk box, up to symmetry), ``continuum`` (local
   dimension): the certificate's verdicts at that equilibrium.
-* ``escape`` (the ``diverged`` boolean): certified by a recession direction valid for every
-  opponent (no finite equilibrium exists); refuted when the run's end point lies in the certified
-  basin of a stable equilibrium; otherwise undecided with the diagnostics (norm growth per e-fold
-  of steps, residual decay, the polish attempt).
+* ``escape`` (the ``diverged`` boolean: the run escapes to infinity, no finite equilibrium along
+  it): certified by a recession direction valid for every opponent (no finite equilibrium exists
+  at all); refuted when the run reached a certified equilibrium, or, if only the continuation
+  reached one, when the run's end point lies in its certified basin; otherwise undecided with the
+  diagnostics (norm growth per e-fold of steps, residual decay, the polish attempt).
 * ``step`` (fixed-step simultaneous ascent only): is v <- v + lr g(v) stable at the equilibrium
   (Stein inertia over the enclosure)? None for methods without a fixed step.
 * ``nash_gap``: a certified upper bound (strong concavity on the Krawczyk box, or a best
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..certify import certify_equilibrium, independent_nash_gap
+from ..certify.adapters import Unsupported, arrays
 from ..certify.escape import basin_attempts, in_basin, recession_certificate, trajectory_diagnostics
 from ..certify.lyapunov import inertia
 from ..certify.nash_gap import gap_from_certificate
@@ -91,8 +93,9 @@ def _step_verdict(cert, lr: float | None, method: str) -> Verdict | None:
         return Verdict.certified(f"lr = {lr:.4g}: every eigenvalue of I + lr J lies inside the unit disk (Stein "
                                  "inequality over the enclosure)", lr=lr)
     if out.status == "unstable":
+        flow = "is certified stable" if cert.stability.holds else "may be stable"
         return Verdict.refuted(f"lr = {lr:.4g}: I + lr J has an eigenvalue outside the unit disk ({out.reason}); the "
-                               "iteration is unstable although the flow may be stable", lr=lr)
+                               f"iteration is unstable although the flow {flow}", lr=lr)
     return Verdict.undecided(f"lr = {lr:.4g}: {out.reason}", lr=lr)
 
 
@@ -100,14 +103,13 @@ def _convergence(cert, step: Verdict | None, polish: dict | None) -> Verdict:
     if not cert.existence.holds:
         return Verdict.undecided(f"no equilibrium certified near the returned point: {cert.existence.reason}")
     radius = cert.radius
-    how = ("the method's end point" if polish is None else
+    how = (f"the method's end point, moved {cert.offset:.3g} by the certifier's Newton polish" if polish is None else
            f"a pseudo-transient continuation ({polish['steps']} steps) of the method's end point, at distance "
            f"{polish['distance']:.3g}")
     if step is not None and step.status.value == "refuted":
         return Verdict.refuted(f"an equilibrium lies within {radius:.3g} of {how}, but the iteration is unstable "
                                f"there ({step.reason}): it cannot converge to it", radius=radius)
-    return Verdict.certified(f"an equilibrium lies within {radius:.3g} of the returned point ({how}, polished and "
-                             "certified)", radius=radius)
+    return Verdict.certified(f"an equilibrium lies within {radius:.3g} of the returned point ({how})", radius=radius)
 
 
 def _escape(game: Game, cert, end: Params, traj: Trajectory, polish: dict | None) -> tuple[Verdict, dict | None]:
@@ -116,19 +118,19 @@ def _escape(game: Game, cert, end: Params, traj: Trajectory, polish: dict | None
     if polish is not None:
         diag["polish"] = {k: polish[k] for k in ("steps", "distance", "norm_end", "residual_end", "stopped",
                                                  "existence", "stability") if k in polish}
-    if cert.existence.holds and cert.stability.holds:
-        v = game.flatten(end)
-        ok, why = in_basin(cert, v, cert.method)
-        if not ok and polish is not None:
-            ok, why = basin_attempts(game, cert.center, v, cert.method)
+    if cert.existence.holds and polish is None:
+        return Verdict.refuted(f"the run reached a certified equilibrium (within {cert.radius:.3g} of the returned "
+                               "point): no escape", **diag), None
+    if cert.existence.holds:                    # reached only by the continuation: is the end point in its basin?
+        ok, why = in_basin(cert, game.flatten(end), cert.method)
+        if not ok:
+            ok, why = basin_attempts(game, cert.center, game.flatten(end), cert.method)
         if ok:
             return Verdict.refuted(f"the run's end point lies in the certified basin of a stable equilibrium "
                                    f"({why}): the gradient flow from it converges", **diag), None
-        return Verdict.undecided(f"a stable equilibrium is certified, but the run's end point is not certified in "
-                                 f"its basin ({why})", **diag), None
-    if cert.existence.holds:
-        return Verdict.undecided("the point is an equilibrium that is not certified stable: where the flow goes "
-                                 "from nearby is not certified", **diag), None
+        return Verdict.undecided(f"a stable equilibrium is certified near the run's end point (pseudo-transient "
+                                 f"continuation), but the end point is not certified in its basin ({why})",
+                                 **diag), None
     found = recession_certificate(game)
     if found is not None:
         player, D = found
@@ -159,6 +161,10 @@ def certify_run(game: Game, end: Params, traj: Trajectory, method: str, lr: floa
                 certificate=None) -> RunVerdicts:
     """The verdicts of a run that ended at ``end`` (see the module docstring). ``certificate``: the
     solver's own certificate of ``end``, if it made one (saves recomputing it)."""
+    try:
+        arrays(game)
+    except Unsupported as exc:
+        return uncertified(end, f"the certifier has no exact model of this game ({exc}): nothing is certified")
     cert = certificate if certificate is not None else certify_equilibrium(game, end)
     polish = None
     if not cert.existence.holds:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..certify.newton import balanced_solve, units
 from ..game import Game, Params
 from .flow import saturated
 
@@ -22,8 +23,8 @@ from .flow import saturated
 MAX_GROWTH = 1e30
 
 
-def _residual(game: Game, vec: np.ndarray):
-    """(point, gradient vector, residual) or None if ``vec`` is outside the domain or not finite."""
+def _gradient(game: Game, vec: np.ndarray):
+    """(point, gradient vector) or None if ``vec`` is outside the domain or not finite."""
     if not np.all(np.isfinite(vec)):
         return None
     try:
@@ -31,52 +32,82 @@ def _residual(game: Game, vec: np.ndarray):
         g = game.flatten(game.gradient(p))
     except ValueError:                       # DomainError, NonFiniteError
         return None
-    res = float(np.linalg.norm(g))
-    return (p, g, res) if np.isfinite(res) else None
+    return (p, g) if np.all(np.isfinite(g)) else None
 
 
 def continuation(game: Game, params: Params, max_steps: int = 400) -> tuple[Params, dict]:
     """Up to ``max_steps`` implicit Euler / Newton steps from ``params`` (see the module
-    docstring). Returns (point, info) with info: steps taken, rejected steps, the residual at the
-    start and end, the distance moved and why it stopped."""
+    docstring); a step is accepted when the unit-free merit ||units * g|| (``certify.newton.units``) at most
+    doubles, and the run stops when a Newton step would move no coordinate by more than 2^-43 of its
+    unit.
+    Returns (point, info): steps taken, rejected steps, the residual at the start and end, the
+    distance moved and why it stopped."""
     start = game.flatten(params)
-    cur = _residual(game, start)
+    cur = _gradient(game, start)
     if cur is None:
         return params, {"steps": 0, "stopped": "the start is outside the domain"}
-    p, g, res = cur
-    res0 = res
+    (p, g), v = cur, start
+    res0 = float(np.linalg.norm(g))
     diag = float(np.max(np.abs(np.diag(game.jacobian(p)))))
     delta0 = delta = 1.0 / diag if diag > 0 else 1.0
-    v, steps, rejected, stopped = start, 0, 0, "step budget"
+    steps, rejected, stopped = 0, 0, "step budget"
     for steps in range(1, max_steps + 1):
-        if res == 0.0:
-            stopped = "zero residual"
+        w, jac = units(v, game.layout.n_theta), game.jacobian(p)
+        merit = float(np.linalg.norm(w * g))
+        newton = balanced_solve(-jac, g) if merit > 0 else None
+        if newton is not None and float(np.max(np.abs(newton) / w)) <= 2.0 ** -43:
+            stopped = "a Newton step would move no coordinate beyond its rounding"
             break
-        jac = game.jacobian(p)
-        try:
-            d = np.linalg.solve(np.eye(v.size) / delta - jac, g)
-        except np.linalg.LinAlgError:
-            stopped = "singular linear system"
+        d = balanced_solve(np.eye(v.size) / delta - jac, g) if merit > 0 else None
+        if d is None:
+            stopped = "zero residual" if merit == 0 else "singular linear system"
             break
-        new = _residual(game, v + d)
-        if new is None or not new[2] <= 2.0 * res:
+        new = _gradient(game, v + d)
+        if new is None or not float(np.linalg.norm(w * new[1])) <= 2.0 * merit:
             rejected += 1
             delta *= 0.25
             if delta < 1e-12 * delta0:
                 stopped = "pseudo-time step collapsed"
                 break
             continue
-        newton = delta >= 1e8 * delta0
-        progress = new[2] < 0.9 * res
-        delta = min(delta * 2.0 * max(1.0, res / max(new[2], 1e-300)), MAX_GROWTH * delta0)
-        v, (p, g, res) = v + d, new
+        delta = min(delta * 2.0 * max(1.0, merit / max(float(np.linalg.norm(w * new[1])), 1e-300)),
+                    MAX_GROWTH * delta0)
+        v, (p, g) = v + d, new
         if saturated(game, p):
             stopped = "reached a saturated point (no equilibrium can be certified there)"
             break
-        if newton and not progress:
-            stopped = "residual at its floating-point floor"
-            break
-    info = {"steps": steps, "rejected": rejected, "residual_start": res0, "residual_end": res,
+    info = {"steps": steps, "rejected": rejected, "residual_start": res0, "residual_end": float(np.linalg.norm(g)),
             "distance": float(np.max(np.abs(v - start))) if v.size else 0.0,
             "norm_end": float(np.linalg.norm(v)), "stopped": stopped}
     return p, info
+
+
+def newton_polish(game: Game, params: Params, max_steps: int = 60) -> tuple[Params, bool, list]:
+    """Damped Newton on g in balanced coordinates with the unit-free merit ||units * g||: a step is
+    halved (at most 10 times) until the merit decreases. Returns (point, converged, records) with
+    converged True when a Newton step would move no coordinate beyond 2^-43 of its unit, and
+    records (step, residual, L_p, L_q, |params|) per iterate (a trajectory's rows)."""
+    v = game.flatten(params)
+    cur = _gradient(game, v)
+    if cur is None:
+        return params, False, []
+    p, g = cur
+    records = []
+    for k in range(max_steps + 1):
+        records.append((k, float(np.linalg.norm(g)), *game.utilities(p), float(np.linalg.norm(v))))
+        w = units(v, game.layout.n_theta)
+        d = balanced_solve(-game.jacobian(p), g)
+        if d is None or k == max_steps:
+            return p, False, records
+        if float(np.max(np.abs(d) / w)) <= 2.0 ** -43:
+            return p, True, records
+        merit, t = float(np.linalg.norm(w * g)), 1.0
+        while t >= 2.0 ** -10:
+            new = _gradient(game, v + t * d)
+            if new is not None and float(np.linalg.norm(w * new[1])) < merit:
+                break
+            t *= 0.5
+        else:
+            return p, False, records
+        v, (p, g) = v + t * d, new
+    return p, False, records

@@ -24,13 +24,15 @@ from typing import NamedTuple
 import numpy as np
 
 from ..certify import certify_equilibrium
+from ..certify.newton import units
 from ..core.parsing import optional_float
 from ..core.registry import Arg, Registry
 from ..game import Game, Params
 from . import algorithms as alg
+from .continuation import newton_polish
 from .escape import escape_test
 from .flow import gradient_flow, saturated
-from .trajectory import Trajectory
+from .trajectory import Trajectory, from_records
 
 SOLVERS: Registry = Registry("solver")
 
@@ -91,14 +93,17 @@ def _stalled(traj: Trajectory) -> bool:
 
 
 def _polish(game: Game, start: Params, opts: SolveOptions):
-    """(point, trajectory, certificate, settled) of a Newton polish that lands close to ``start`` on
-    a non-saturated point with residual <= tol; point is None otherwise. ``settled``: the point is
-    not certified unstable (with certify=False: the floating-point spectrum has no eigenvalue with
-    Re > 1e-7 max |lambda| -- a choice of the solver, not a verdict)."""
-    state, ptraj = alg.run(game, alg.newton(game, tol=opts.tol), start, 60, tol=opts.tol)
-    polished = state.params
-    moved = np.linalg.norm(game.flatten(polished) - game.flatten(start))
-    if ptraj.residual[-1] > opts.tol or moved > 1.0 + 0.1 * start.norm() or saturated(game, polished):
+    """(point, trajectory, certificate, settled) of a Newton polish (balanced, unit-free merit) that
+    converges close to ``start`` (every coordinate moves by at most its own unit) on a non-saturated
+    point; point is None otherwise. ``settled``: the point is not certified unstable (with
+    certify=False: the floating-point spectrum has no eigenvalue with Re > 1e-7 max |lambda| -- a
+    choice of the solver, not a verdict)."""
+    polished, converged, records = newton_polish(game, start)
+    ptraj = from_records("newton", records, [])
+    moved = np.max(np.abs(game.flatten(polished) - game.flatten(start)) / units(game.flatten(start),
+                                                                                  game.layout.n_theta))
+    ok = converged or (ptraj.residual.size and ptraj.residual[-1] <= opts.tol)
+    if not ok or moved > 1.0 or saturated(game, polished):
         return None, ptraj, None, False
     if opts.certify:
         cert = certify_equilibrium(game, polished)

@@ -35,6 +35,17 @@ def _algorithms(game, lr: float, seed: int):
                                                       seed=seed, exact_every=10), 3000, 150)]
 
 
+def _ending(st) -> str:
+    """Where a run ended, from the certified stability of the equilibrium near its end point."""
+    status = st.verdict.status.value
+    if status == "certified":
+        return "at a certified stable equilibrium"
+    if status == "refuted":
+        return "at a certified saddle (unstable)"
+    return "undecided (no certified equilibrium near its end point)" if "no equilibrium" in st.verdict.reason \
+        else "at an equilibrium of undecided stability"
+
+
 # -- (1) convergence ------------------------------------------------------------------------------
 @FIGURES.register("convergence", help="residual and Nash gap of five algorithms on two games")
 def convergence(seed: int = 0):
@@ -49,8 +60,9 @@ def convergence(seed: int = 0):
             state, tr = alg.run(game, a, start, n, gap_every=gap_every,
                                 record_every=10 if name.startswith("stochastic") else 1)
             st = stability(game, state.params)
-            trajs[f"{name}: ends at a {'stable' if st.stable else 'NOT stable'} point"] = tr
+            trajs[f"{name}: ends {_ending(st)}"] = tr
             end[name] = {"param_norm": float(state.params.norm()), "stable_at_end": bool(st.stable),
+                         "stability_status": st.verdict.status.value, "stability_reason": st.verdict.reason,
                          "max_re_eigenvalue": float(st.eigenvalues.real.max())}
         plot_convergence(trajs, fig_axes=(fig, axes[row:row + 1]))
         axes[row][0].set_title(f"{label} (lr {lr}; stochastic: lr/(1+t/1000), exact residual every 10)",
@@ -68,14 +80,18 @@ def escape(seed: int = 0):
         game = models.bernoulli("random:6:0", latent_dim=3, rho=rho)
         _, tr = alg.run(game, alg.simultaneous(game, 0.5), game.init(seed=seed), 20000)
         res = solve(game, seed=seed)
-        label = f"rho = {rho:g}: " + ("escapes" if res.diverged else "converges" if res.converged else "stalls")
+        label = f"rho = {rho:g}: solve: " + ("escape certified" if res.diverged else
+                                             "certified stable equilibrium" if res.stable else
+                                             "certified equilibrium" if res.converged else
+                                             "undecided (no escape certificate; norm grows like log t)")
         trajs[label] = tr
         idx = np.unique(np.geomspace(1, tr.steps.size, 200).astype(int) - 1)
         data[label] = {"steps": tr.steps[idx].tolist(), "param_norm": tr.param_norm[idx].tolist(),
                        "residual": tr.residual[idx].tolist(), "solve_converged": res.converged,
-                       "solve_diverged": res.diverged, "solve_reason": res.reason}
+                       "solve_diverged": res.diverged, "solve_reason": res.reason,
+                       "solve_verdicts": {k: v.to_dict() for k, v in res.verdicts.items()}}
     fig = plot_escape(trajs, title="Bernoulli random:6:0, k=3, simultaneous lr 0.5: |params| grows like log t "
-                                   "without L2, converges with rho = 0.1")
+                                   "without L2 (evidence; no recession certificate exists), converges with rho = 0.1")
     return fig, data
 
 

@@ -9,7 +9,11 @@ equilibrium found:
 * the **anchored-tabular theorem** (proofs/tabular.md): categorical families whose lifts make
   every conditional reachable (scaled one-hot tables), every coordinate free, alpha in (0, 1],
   rho = 0, data, prior and labelled joint positive everywhere: at most one equilibrium (any
-  marginals: a contraction argument, see proofs/tabular.md).
+  marginals: a contraction argument, see proofs/tabular.md);
+* the **one-direction linear-Gaussian closed form** (proofs/linear_gaussian.md): d = k = 1, data
+  N(0, lam), prior N(0, 1), alpha = rho = 0: the equilibria are the collapsed point and, past a
+  threshold, one nontrivial class (+-w); with both variances learned, a continuum. This decides
+  uniqueness and the continuum (certified or refuted) for every such game.
 
 It is refuted by a certified counterexample: no finite equilibrium (a recession direction), a
 certified continuum through a class, or two classes certified distinct up to symmetry (different
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..certify.adapters import Unsupported, finite_arrays
+from ..certify.adapters import Unsupported, finite_arrays, gaussian_arrays
 from ..certify.invariants import certified_distinct
 from ..core.verdict import Verdict
 from ..game import Game
@@ -58,6 +62,32 @@ def anchored_tabular(game: Game) -> str | None:
     return None
 
 
+def linear_gaussian_closed_form(game: Game) -> dict | None:
+    """The equilibrium structure of the one-direction linear-Gaussian pair from its closed form
+    (proofs/linear_gaussian.md), or None when the game is not one: {"classes": number of classes
+    up to the sign symmetry, "continuum": bool, "condition": the closed form's condition}."""
+    try:
+        ga = gaussian_arrays(game)
+    except Unsupported:
+        return None
+    if not (ga.d == ga.k == 1 and ga.alpha == 0 and ga.rho == 0 and ga.mask_p.all() and ga.mask_q.all()
+            and ga.data_mean is not None and ga.data_mean[0] == 0 and ga.prior_mean[0] == 0
+            and ga.prior_cov[0, 0] == 1 and ga.data_cov[0, 0] > 0):
+        return None
+    lam, s, t = float(ga.data_cov[0, 0]), ga.dec_var, ga.enc_var
+    if s is not None and t is not None:
+        return {"classes": 2 if lam > s * t else 1, "continuum": False, "condition": f"lam = {lam:g} vs s t = {s * t:g}"}
+    if s is None and t is not None:
+        return {"classes": 2 if t < 1 else 1, "continuum": False, "condition": f"decoder variance learned, t = {t:g}"}
+    if t is None and s is not None:
+        return {"classes": 2 if lam > s else 1, "continuum": False, "condition": f"encoder variance learned, lam = "
+                                                                               f"{lam:g} vs s = {s:g}"}
+    return {"classes": None, "continuum": True, "condition": "both variances learned: w^2 + s = lam, t = s / lam"}
+
+
+CLOSED_FORM = "the one-direction linear-Gaussian closed form (proofs/linear_gaussian.md)"
+
+
 def global_argument(game: Game, rosen: RosenCertificate) -> str | None:
     """The global uniqueness argument that applies to ``game`` (a sentence), or None."""
     if rosen.holds:
@@ -66,6 +96,9 @@ def global_argument(game: Game, rosen: RosenCertificate) -> str | None:
     if anchored_tabular(game) is None:
         return ("the anchored-tabular theorem (alpha > 0, rho = 0, positive data, prior and labelled joint; "
                 "proofs/tabular.md)")
+    form = linear_gaussian_closed_form(game)
+    if form is not None and form["classes"] == 1:
+        return f"{CLOSED_FORM}: only the collapsed point ({form['condition']})"
     return None
 
 
@@ -90,11 +123,17 @@ def uniqueness(game: Game, classes, nonexistence: str, rosen: RosenCertificate, 
     for i, c in enumerate(classes):
         if c.representative.verdicts["continuum"].holds:
             return Verdict.refuted(f"class {i} lies on a certified continuum of equilibria", class_index=i)
+    form = linear_gaussian_closed_form(game)
+    if form is not None and form["continuum"]:
+        return Verdict.refuted(f"{CLOSED_FORM}: a continuum of equilibria ({form['condition']})")
     pair = _distinct_pair(classes)
     if pair is not None:
         i, j, why = pair
         return Verdict.refuted(f"classes {i} and {j} are two certified equilibria, distinct up to symmetry: {why}",
                                classes=[i, j])
+    if form is not None and form["classes"] == 2:
+        return Verdict.refuted(f"{CLOSED_FORM}: two equilibrium classes, the collapsed point and +-w "
+                               f"({form['condition']})")
     if not classes:
         return Verdict.undecided("no equilibrium was certified from any start")
     argument = global_argument(game, rosen)
@@ -107,12 +146,17 @@ def uniqueness(game: Game, classes, nonexistence: str, rosen: RosenCertificate, 
                              "anchored-tabular theorem) would decide it")
 
 
-def continuum(classes, unique: Verdict) -> Verdict:
-    """The ``continuum`` verdict of verify: certified by a class on a certified continuum,
-    refuted when uniqueness is certified, undecided otherwise."""
+def continuum(game: Game, classes, unique: Verdict) -> Verdict:
+    """The ``continuum`` verdict of verify: certified by a class on a certified continuum (or the
+    closed form), refuted when uniqueness is certified (or by the closed form), undecided otherwise."""
     for i, c in enumerate(classes):
         if c.representative.verdicts["continuum"].holds:
             return Verdict.certified(f"class {i}: {c.representative.verdicts['continuum'].reason}", class_index=i)
+    form = linear_gaussian_closed_form(game)
+    if form is not None:
+        if form["continuum"]:
+            return Verdict.certified(f"{CLOSED_FORM}: {form['condition']}")
+        return Verdict.refuted(f"{CLOSED_FORM}: {form['classes']} isolated class(es) ({form['condition']})")
     if unique.holds:
         return Verdict.refuted("the equilibrium is unique (" + unique.evidence.get("argument", "") + ")")
     open_ = [i for i, c in enumerate(classes) if not c.representative.verdicts["continuum"].status.value == "refuted"]
@@ -124,9 +168,11 @@ def continuum(classes, unique: Verdict) -> Verdict:
     return Verdict.undecided("no equilibrium was certified from any start")
 
 
-def existence(classes, nonexistence: str, undecided: int) -> Verdict:
+def existence(game: Game, classes, nonexistence: str, undecided: int) -> Verdict:
     if classes:
         return Verdict.certified(f"{len(classes)} certified equilibrium class(es)", classes=len(classes))
+    if linear_gaussian_closed_form(game) is not None:
+        return Verdict.certified(f"{CLOSED_FORM}: the collapsed point is an equilibrium")
     if nonexistence:
         return Verdict.refuted(f"no finite equilibrium exists: {nonexistence}")
     return Verdict.undecided(f"no equilibrium certified from any start ({undecided} runs undecided)")

@@ -257,8 +257,8 @@ def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-1
         "arithmetic)")
     if certify:
         unique = uq.uniqueness(game, classes, nonexistence, rosen, len(undecided))
-        verdicts = {"existence": uq.existence(classes, nonexistence, len(undecided)), "uniqueness": unique,
-                    "continuum": uq.continuum(classes, unique), "escape": uq.escape(runs, nonexistence)}
+        verdicts = {"existence": uq.existence(game, classes, nonexistence, len(undecided)), "uniqueness": unique,
+                    "continuum": uq.continuum(game, classes, unique), "escape": uq.escape(runs, nonexistence)}
     else:
         v = Verdict.undecided("uncertified: verify ran with certify=False")
         verdicts = {k: v for k in ("existence", "uniqueness", "continuum", "escape")}
