@@ -236,7 +236,7 @@ def test_missing_extra_is_a_one_line_error(tmp_path, monkeypatch, capsys):
 # -- the anchored Bernoulli model is the gallery's game --------------------------------------------------
 @pytest.mark.parametrize("alpha, rho", [(0.0, 0.0), (0.1, 0.03), (1.0, 0.3)])
 def test_anchored_bernoulli_model_is_the_uniqueness_map_game(alpha, rho):
-    from expfam_nash.plot.gallery import _bernoulli_anchored
+    from expfam_nash.experiments.equilibria import _bernoulli_anchored
     from expfam_nash.sweep.models import build
 
     params = Sweep("verify", fixed={"model": "bernoulli-anchored", "alpha": alpha, "rho": rho}).cells()[0].params

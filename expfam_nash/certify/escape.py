@@ -76,18 +76,59 @@ def recession_certificate(game):
     return game.__dict__[key]
 
 
+def _interior_direction(family, y: np.ndarray, feats: np.ndarray, free: np.ndarray) -> np.ndarray | None:
+    """A direction D with every constraint row a of the recession LP strictly positive,
+    a . D >= t |a|_inf with the largest t <= 1 (|D| <= 1, D = 0 off ``free``), or None when t = 0 (then
+    some constraint holds only with equality and rounding D to rationals may break it). An LP vertex
+    often has constraints at exactly 0 in floating point; an interior point survives the snapping."""
+    from scipy.optimize import linprog
+
+    m, k = free.shape
+    out = np.zeros((m, k))
+    for rows, a in family.recession_blocks(y, feats):
+        fr = free[rows].ravel()
+        a = np.unique(a[:, fr], axis=0)
+        a = a[np.any(a != 0, axis=1)]
+        if a.shape[0] == 0:
+            continue
+        a = a / np.abs(a).max(axis=1, keepdims=True)
+        n = int(fr.sum())
+        res = linprog(np.r_[np.zeros(n), -1.0], A_ub=np.c_[-a, np.ones(a.shape[0])], b_ub=np.zeros(a.shape[0]),
+                      bounds=[(-1, 1)] * n + [(0, 1)], method="highs")
+        if res.status != 0 or not res.x[-1] > 1e-9:
+            return None
+        block = np.zeros(fr.size)
+        block[fr] = res.x[:-1]
+        out[rows] = block.reshape(len(rows), k)
+    return out if np.any(out) else None
+
+
+def certified_recession(game, player: str):
+    """A recession direction of ``player`` valid for every opponent, verified in exact rational
+    arithmetic (the LP's vertex, else an interior point of the cone), or None."""
+    try:
+        D, _, info = adapters.recession(game, player)
+    except Unsupported:
+        return None
+    if D is None:
+        return None
+    y, feats, free, code = info[:4]
+    Dr, ok = verify_recession(code, y, feats, free, D)
+    if ok:
+        return Dr
+    me = game.decoder if player == "decoder" else game.encoder
+    D2 = _interior_direction(me.family, y, feats, free)
+    if D2 is None:
+        return None
+    Dr, ok = verify_recession(code, y, feats, free, D2)
+    return Dr if ok else None
+
+
 def _recession_verdict(game):
     for player in ("decoder", "encoder"):
-        try:
-            D, decided, info = adapters.recession(game, player)
-        except Unsupported:
-            return None
-        if D is None:
-            continue
-        y, feats, free, code = info[:4]
-        Dr, ok = verify_recession(code, y, feats, free, D)
-        if ok:
-            return player, Dr
+        D = certified_recession(game, player)
+        if D is not None:
+            return player, D
     return None
 
 

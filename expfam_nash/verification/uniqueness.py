@@ -70,8 +70,7 @@ def linear_gaussian_closed_form(game: Game) -> dict | None:
         ga = gaussian_arrays(game)
     except Unsupported:
         return None
-    if not (ga.d == ga.k == 1 and ga.alpha == 0 and ga.rho == 0 and ga.mask_p.all() and ga.mask_q.all()
-            and ga.data_mean is not None and ga.data_mean[0] == 0 and ga.prior_mean[0] == 0
+    if not (ga.d == ga.k == 1 and ga.alpha == 0 and ga.rho == 0 and ga.data_mean is not None and ga.data_mean[0] == 0 and ga.prior_mean[0] == 0
             and ga.prior_cov[0, 0] == 1 and ga.data_cov[0, 0] > 0):
         return None
     lam, s, t = float(ga.data_cov[0, 0]), ga.dec_var, ga.enc_var
