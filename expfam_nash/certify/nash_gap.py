@@ -114,13 +114,18 @@ def gap_from_certificate(game, cert) -> NashGapCertificate | None:
         return None
     linalg = "arb" if cert.method == "arb" else "ball"
     n_theta = int(game.decoder.mask.sum())
+    n = cert.center.size
+    # one verified eigenvalue bound for both own blocks: lambda_min of blockdiag(-J_pp, -J_qq)
+    own = Ball(-cert.jacobian.mid, cert.jacobian.rad.copy())      # copies: the certificate's J stays intact
+    own.mid[:n_theta, n_theta:], own.rad[:n_theta, n_theta:] = 0.0, 0.0
+    own.mid[n_theta:, :n_theta], own.rad[n_theta:, :n_theta] = 0.0, 0.0
+    mu = lambda_min_lower(own, linalg)
     per, total = {}, 0.0
-    for player, sl in (("decoder", slice(0, n_theta)), ("encoder", slice(n_theta, cert.center.size))):
+    for player, sl in (("decoder", slice(0, n_theta)), ("encoder", slice(n_theta, n))):
         if sl.stop <= sl.start:
             per[player] = {"status": "certified", "bound": 0.0, "mu": float("inf"), "radius": 0.0}
             continue
         gnorm = _norm_upper(cert.gradient[sl])
-        mu = lambda_min_lower(-cert.jacobian[sl, sl], linalg)
         r = float(np.min(cert.box_radius[sl]))
         if not (mu > 0 and float(grow(2.0 * gnorm / mu, 2)) < r):
             return None

@@ -8,14 +8,19 @@ from . import adapters
 from .linalg import balance
 
 
-def units(vec: np.ndarray, n_theta: int) -> np.ndarray:
-    """A unit per coordinate: |v_i| + 2^-10 max |v| over the coordinate's player (1 where a player is
-    all zero). g_i units_i is unit-free: the merit ||units * g|| does not change when a player's
-    parameters are rescaled (a change of the data's units)."""
+def units(vec: np.ndarray, n_theta: int, jac_diag: np.ndarray | None = None) -> np.ndarray:
+    """A unit per coordinate: |v_i| + 2^-10 max |v| over the coordinate's player + 2^-10 / sqrt|J_ii|
+    (the length over which the player's own utility curves by O(1); it covers a player sitting at 0),
+    and 1 where all of these vanish. g_i units_i is unit-free: the merit ||units * g|| does not change
+    when a player's parameters are rescaled (a change of the data's units)."""
     a = np.abs(vec)
     w = a.copy()
     for sl in (slice(0, n_theta), slice(n_theta, vec.size)):
         w[sl] += 2.0 ** -10 * float(np.max(a[sl], initial=0.0))
+    if jac_diag is not None:
+        curv = np.abs(np.asarray(jac_diag, dtype=np.float64))
+        with np.errstate(divide="ignore"):
+            w += np.where(curv > 0, 2.0 ** -10 / np.sqrt(curv), 0.0)
     return np.where(w > 0, w, 1.0)
 
 
@@ -44,11 +49,12 @@ def polish(game, vec: np.ndarray, restrict: np.ndarray | None = None, steps: int
     except ValueError:
         return x
     for _ in range(steps):
-        w = units(x, nt)[idx]
+        J = adapters.float_jacobian(game, x)
+        w = units(x, nt, np.diag(J))[idx]
         merit = float(np.linalg.norm(w * g))
         if merit == 0.0:
             break
-        step = balanced_solve(adapters.float_jacobian(game, x)[np.ix_(idx, idx)], -g)
+        step = balanced_solve(J[np.ix_(idx, idx)], -g)
         if step is None:
             break
         cand = x.copy()

@@ -114,13 +114,13 @@ def _convergence(cert, step: Verdict | None, polish: dict | None) -> Verdict:
 
 def _escape(game: Game, cert, end: Params, traj: Trajectory, polish: dict | None) -> tuple[Verdict, dict | None]:
     """(escape verdict, recession {player, direction} or None)."""
+    if cert.existence.holds and polish is None:
+        return Verdict.refuted(f"the run reached a certified equilibrium (within {cert.radius:.3g} of the returned "
+                               "point): no escape"), None
     diag = trajectory_diagnostics((traj.steps, traj.param_norm, traj.residual)) if traj.steps.size else {}
     if polish is not None:
         diag["polish"] = {k: polish[k] for k in ("steps", "distance", "norm_end", "residual_end", "stopped",
                                                  "existence", "stability") if k in polish}
-    if cert.existence.holds and polish is None:
-        return Verdict.refuted(f"the run reached a certified equilibrium (within {cert.radius:.3g} of the returned "
-                               "point): no escape", **diag), None
     if cert.existence.holds:                    # reached only by the continuation: is the end point in its basin?
         ok, why = in_basin(cert, game.flatten(end), cert.method)
         if not ok:
@@ -169,7 +169,9 @@ def certify_run(game: Game, end: Params, traj: Trajectory, method: str, lr: floa
     polish = None
     if not cert.existence.holds:
         cert, polish = _rescue(game, end, cert)
-    point = game.unflatten(cert.center) if cert.existence.holds else end
+    point = end
+    if cert.existence.holds and not np.array_equal(cert.center, game.flatten(end)):
+        point = game.unflatten(cert.center)       # (the same object otherwise: the game's memo stays valid)
     step = _step_verdict(cert, lr, method)
     escape, recession = _escape(game, cert, end, traj, polish)
     gap, bound, estimate, attained = _nash_gap(game, cert, point)

@@ -39,7 +39,8 @@ def continuation(game: Game, params: Params, max_steps: int = 400) -> tuple[Para
     """Up to ``max_steps`` implicit Euler / Newton steps from ``params`` (see the module
     docstring); a step is accepted when the unit-free merit ||units * g|| (``certify.newton.units``) at most
     doubles, and the run stops when a Newton step would move no coordinate by more than 2^-43 of its
-    unit.
+    unit, or by more than 2^-26 when no step is accepted any more (the rounding floor: the
+    certifier refines from there).
     Returns (point, info): steps taken, rejected steps, the residual at the start and end, the
     distance moved and why it stopped."""
     start = game.flatten(params)
@@ -52,10 +53,12 @@ def continuation(game: Game, params: Params, max_steps: int = 400) -> tuple[Para
     delta0 = delta = 1.0 / diag if diag > 0 else 1.0
     steps, rejected, stopped = 0, 0, "step budget"
     for steps in range(1, max_steps + 1):
-        w, jac = units(v, game.layout.n_theta), game.jacobian(p)
+        jac = game.jacobian(p)
+        w = units(v, game.layout.n_theta, np.diag(jac))
         merit = float(np.linalg.norm(w * g))
         newton = balanced_solve(-jac, g) if merit > 0 else None
-        if newton is not None and float(np.max(np.abs(newton) / w)) <= 2.0 ** -43:
+        rel = float(np.max(np.abs(newton) / w)) if newton is not None else np.inf
+        if rel <= 2.0 ** -43:
             stopped = "a Newton step would move no coordinate beyond its rounding"
             break
         d = balanced_solve(np.eye(v.size) / delta - jac, g) if merit > 0 else None
@@ -64,6 +67,9 @@ def continuation(game: Game, params: Params, max_steps: int = 400) -> tuple[Para
             break
         new = _gradient(game, v + d)
         if new is None or not float(np.linalg.norm(w * new[1])) <= 2.0 * merit:
+            if rel <= 2.0 ** -26:
+                stopped = "at the merit's rounding floor, a Newton step below 2^-26 of every coordinate"
+                break
             rejected += 1
             delta *= 0.25
             if delta < 1e-12 * delta0:
@@ -82,32 +88,40 @@ def continuation(game: Game, params: Params, max_steps: int = 400) -> tuple[Para
     return p, info
 
 
-def newton_polish(game: Game, params: Params, max_steps: int = 60) -> tuple[Params, bool, list]:
+def newton_polish(game: Game, params: Params, max_steps: int = 60, tol: float = 0.0):
     """Damped Newton on g in balanced coordinates with the unit-free merit ||units * g||: a step is
-    halved (at most 10 times) until the merit decreases. Returns (point, converged, records) with
-    converged True when a Newton step would move no coordinate beyond 2^-43 of its unit, and
-    records (step, residual, L_p, L_q, |params|) per iterate (a trajectory's rows)."""
+    halved (at most 10 times) until the merit decreases. Converged when a Newton step would move
+    no coordinate beyond 2^-40 of its unit, or beyond 2^-26 of it (Newton's error is then about the
+    step: the certifier takes over) while the residual is <= ``tol`` or the merit has reached its
+    rounding floor. Returns (point, converged, records, units at the start) with records
+    (step, residual, L_p, L_q, |params|) per iterate, a trajectory's rows."""
     v = game.flatten(params)
     cur = _gradient(game, v)
     if cur is None:
-        return params, False, []
+        return params, False, [], None
     p, g = cur
-    records = []
+    records, first = [], None
     for k in range(max_steps + 1):
-        records.append((k, float(np.linalg.norm(g)), *game.utilities(p), float(np.linalg.norm(v))))
-        w = units(v, game.layout.n_theta)
-        d = balanced_solve(-game.jacobian(p), g)
+        res = float(np.linalg.norm(g))
+        records.append((k, res, *game.utilities(p), float(np.linalg.norm(v))))
+        jac = game.jacobian(p)
+        w = units(v, game.layout.n_theta, np.diag(jac))
+        first = w if first is None else first
+        d = balanced_solve(-jac, g)
         if d is None or k == max_steps:
-            return p, False, records
-        if float(np.max(np.abs(d) / w)) <= 2.0 ** -43:
-            return p, True, records
+            return p, False, records, first
+        rel = float(np.max(np.abs(d) / w))
+        if rel <= 2.0 ** -40 or (rel <= 2.0 ** -26 and res <= tol):
+            return p, True, records, first
         merit, t = float(np.linalg.norm(w * g)), 1.0
         while t >= 2.0 ** -10:
             new = _gradient(game, v + t * d)
             if new is not None and float(np.linalg.norm(w * new[1])) < merit:
                 break
+            if rel <= 2.0 ** -26:              # at the merit's rounding floor, already close
+                return p, True, records, first
             t *= 0.5
         else:
-            return p, False, records
+            return p, False, records, first
         v, (p, g) = v + t * d, new
-    return p, False, records
+    return p, False, records, first

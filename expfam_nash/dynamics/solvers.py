@@ -24,7 +24,6 @@ from typing import NamedTuple
 import numpy as np
 
 from ..certify import certify_equilibrium
-from ..certify.newton import units
 from ..core.parsing import optional_float
 from ..core.registry import Arg, Registry
 from ..game import Game, Params
@@ -94,16 +93,15 @@ def _stalled(traj: Trajectory) -> bool:
 
 def _polish(game: Game, start: Params, opts: SolveOptions):
     """(point, trajectory, certificate, settled) of a Newton polish (balanced, unit-free merit) that
-    converges close to ``start`` (every coordinate moves by at most its own unit) on a non-saturated
-    point; point is None otherwise. ``settled``: the point is not certified unstable (with
+    converges close to ``start`` (every coordinate moves by at most its own unit,
+    ``certify.newton.units``) on a non-saturated point; point is None otherwise. ``settled``: the point is not certified unstable (with
     certify=False: the floating-point spectrum has no eigenvalue with Re > 1e-7 max |lambda| -- a
     choice of the solver, not a verdict)."""
-    polished, converged, records = newton_polish(game, start)
+    polished, converged, records, unit = newton_polish(game, start, tol=opts.tol)
     ptraj = from_records("newton", records, [])
-    moved = np.max(np.abs(game.flatten(polished) - game.flatten(start)) / units(game.flatten(start),
-                                                                                  game.layout.n_theta))
-    ok = converged or (ptraj.residual.size and ptraj.residual[-1] <= opts.tol)
-    if not ok or moved > 1.0 or saturated(game, polished):
+    if not converged or saturated(game, polished):
+        return None, ptraj, None, False
+    if np.max(np.abs(game.flatten(polished) - game.flatten(start)) / unit) > 1.0:
         return None, ptraj, None, False
     if opts.certify:
         cert = certify_equilibrium(game, polished)
