@@ -212,8 +212,9 @@ def test_reason_strings_are_true():
     game = en.models.tabular("random:3:3:0", alpha=1e-3)
     short = en.solve(game, seed=0, max_steps=300)
     assert "step budget exhausted (300 of 300 steps)" in short.reason
-    slow = en.solve(game, seed=0)
-    assert slow.iterations < 20000 and "step budget exhausted" not in slow.reason
+    early = en.solve(en.models.bernoulli("random:6:0", latent_dim=3), seed=3, tol=1e-6)
+    assert early.iterations < 20000 and "step budget exhausted" not in early.reason
+    assert f"after {early.iterations} of 20000 steps" in early.reason
     plain = en.solve(game, method="simultaneous", seed=0, max_steps=50)
     assert plain.reason.startswith("simultaneous iteration: step budget exhausted (50 of 50 steps)")
 

@@ -111,13 +111,18 @@ def _polish(game: Game, start: Params, opts: SolveOptions):
 
 
 def _flow_progress(max_steps: int, enabled: bool):
-    """The flow's per-chunk callback: progress on stderr; stop when stalled without escaping."""
+    """(callback, state): the flow's per-chunk callback shows progress on stderr and stops the flow
+    when its piece stalled without escaping; ``state["stalled"]`` records that it did, and
+    ``gradient_flow`` writes ``state["stop"]``, why the piece stopped."""
+    state = {"stalled": False}
+
     def on_chunk(p, tr):
         if enabled:
             print(f"\rflow: step {tr.iterations}/{max_steps} residual {tr.residual[-1]:.3e} "
                   f"|params| {tr.param_norm[-1]:.4g}", end="", file=sys.stderr, flush=True)
-        return _stalled(tr) and not escape_test(tr.steps, tr.param_norm, tr.residual).escaping
-    return on_chunk
+        state["stalled"] = _stalled(tr) and not escape_test(tr.steps, tr.param_norm, tr.residual).escaping
+        return state["stalled"]
+    return on_chunk, state
 
 
 def _landed(reason: str, cert) -> str:
@@ -129,18 +134,20 @@ def _landed(reason: str, cert) -> str:
     return reason + " to residual <= tol (no equilibrium certified there)"
 
 
-def _stop_reason(traj: Trajectory, max_steps: int, polish_at: float, tol: float) -> str:
-    """Why the auto solver ended without a settled point (true to the letter)."""
+def _stop_reason(traj: Trajectory, max_steps: int, stop: str) -> str:
+    """Why the auto solver ended without a settled point (true to the letter); ``stop``: why the
+    last piece of the flow stopped (``gradient_flow``'s ``state["stop"]``)."""
     used = traj.iterations
     if used >= max_steps:
         return f"step budget exhausted ({used} of {max_steps} steps)"
-    if traj.residual[-1] <= polish_at and polish_at < tol:
-        return (f"the flow reached residual {traj.residual[-1]:.3g} after {used} of {max_steps} steps but the Newton "
-                "polish did not settle near it")
-    if _stalled(traj):
-        return (f"the flow stalled after {used} of {max_steps} steps (residual {traj.residual[-1]:.3g} fell by less "
-                "than half over the last half of the run) and best-response iteration did not settle")
-    return f"the flow stopped after {used} of {max_steps} steps (its step size collapsed or it left the domain)"
+    if stop == "tol":
+        return (f"the flow reached residual {traj.residual[-1]:.3g} after {used} of {max_steps} steps, but no "
+                "Newton polish converged close to it")
+    why = {"callback": "it stalled: its residual fell by less than half over the last half of a piece",
+           "collapsed": "its step size collapsed: the residual kept growing",
+           "short chunk": "the compiled flow stopped inside a chunk"}.get(stop, stop)
+    return (f"the flow stopped after {used} of {max_steps} steps ({why}) and neither best-response iteration nor "
+            "the Newton polish settled")
 
 
 @SOLVERS.register("auto", help="gradient flow (adaptive step), then Newton polish; best-response iteration "
@@ -153,10 +160,11 @@ def auto(game: Game, params: Params, opts: SolveOptions):
     max_steps, lr = opts.max_steps, opts.lr
     polish_at = 1e-4 * max(1.0, game.residual(params))
     traj, escape, fallback = None, None, None
-    on_chunk = _flow_progress(max_steps, opts.progress)
+    on_chunk, flow_state = _flow_progress(max_steps, opts.progress)
     while traj is None or traj.iterations < max_steps:
+        flow_state["stalled"] = False
         p, piece, lr = gradient_flow(game, params, max_steps - (traj.iterations if traj else 0), polish_at, lr,
-                                     on_chunk=on_chunk)
+                                     on_chunk=on_chunk, state=flow_state)
         if opts.progress:
             print(file=sys.stderr)
         traj = piece if traj is None else traj.concat(piece)
@@ -180,7 +188,7 @@ def auto(game: Game, params: Params, opts: SolveOptions):
                 if settled:
                     return out
                 fallback = fallback or out
-            if traj.iterations >= max_steps or not _stalled(traj):
+            if traj.iterations >= max_steps or not flow_state["stalled"]:
                 break
             params, traj = state.params, traj.concat(btraj)
             continue
@@ -191,7 +199,7 @@ def auto(game: Game, params: Params, opts: SolveOptions):
         return fallback._replace(escape=escape, reason="the flow did not settle; Newton found an equilibrium near "
                                                        "it that is certified unstable (or, uncertified, has an "
                                                        "eigenvalue with positive real part)")
-    return SolverOutput(params, traj, escape, _stop_reason(traj, max_steps, polish_at, opts.tol))
+    return SolverOutput(params, traj, escape, _stop_reason(traj, max_steps, flow_state.get("stop", "budget")))
 
 
 def _iteration(make, name: str):
