@@ -94,7 +94,7 @@ def spectra(seed: int = 0):
         panels[label] = cls
         data[label] = [{"class": n, "stable": s, "eigenvalues": complex_pairs(eig)} for n, eig, s in cls]
     fig = plot_spectra(panels, title="Jacobian eigenvalues (floating point) at the certified equilibrium classes "
-                                     "found by verify (8 starts); stable = certified (Lyapunov, off the symmetry orbit)")
+                                     "found by verify (8 starts); stable = certified (Lyapunov, transversal to the orbit or the continuum)")
     return fig, data
 
 
