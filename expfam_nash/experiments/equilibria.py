@@ -93,8 +93,8 @@ def spectra(seed: int = 0):
             cls.append(("undecided end point (no equilibrium certified)", r.jacobian_eigenvalues, False))
         panels[label] = cls
         data[label] = [{"class": n, "stable": s, "eigenvalues": complex_pairs(eig)} for n, eig, s in cls]
-    fig = plot_spectra(panels, title="Jacobian eigenvalues (floating point) at the certified equilibrium classes "
-                                     "found by verify (8 starts); stable = certified (Lyapunov, transversal to the orbit or the continuum)")
+    fig = plot_spectra(panels, title="Floating-point Jacobian eigenvalues at the certified classes found by verify "
+                                     "(8 starts); stable = certified, transversally to the orbit or continuum")
     return fig, data
 
 
