@@ -116,6 +116,25 @@ def test_claim2_recession_certificate_decides_attainment(case):
             assert float(np.sum((g.theta if idx == 0 else g.phi) * exact)) > 0
 
 
+def test_claim2_an_lp_vertex_that_rounding_breaks_is_certified_from_the_interior():
+    """A constant pixel seen through a 3-column feature table (found by the property test): the
+    LP's vertex direction has a constraint at 0 in floating point that snapping to rationals breaks;
+    an interior point of the recession cone is certified exactly."""
+    from expfam_nash.certify.adapters import recession as pairs_of
+    from expfam_nash.certify.escape import certified_recession, verify_recession
+    from expfam_nash.families import Features
+
+    Z = binary_support(1)
+    table = np.array([[0.379668974885706, -1.8875993871702208, 1.0], [-0.04415799397832963, 1.7791259827385877, 1.0]])
+    game = en.Game(en.game.Player(en.families.Bernoulli(1), Features(Z, table)),
+                   en.game.Player(en.families.Bernoulli(1), en.families.Affine(1)),
+                   Finite(np.array([[1.0]]), np.array([1.0])), Finite(Z, np.array([0.44847872, 0.55152128])))
+    vertex, _, info = pairs_of(game, "decoder")
+    assert vertex is not None and not verify_recession(info[3], info[0], info[1], info[2], vertex)[1]
+    D = certified_recession(game, "decoder")
+    assert D is not None and np.all(table @ D[0] > 0)        # every pair strictly: the bit is always 1
+
+
 def test_counterexample_constant_pixel_has_no_finite_equilibrium():
     game = en.models.bernoulli("independent:0.3,1.0", latent_dim=1, l2=0.5)
     assert game.recession_certificate("decoder") is not None
