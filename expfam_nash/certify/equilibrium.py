@@ -271,10 +271,13 @@ def _dimension_reason(enc, center) -> str:
     try:
         J = enc.float_jacobian(center)
         d = balance(J)
-        s = np.linalg.svd(J * (d[None, :] / d[:, None]), compute_uv=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = np.linalg.svd(J * (d[None, :] / d[:, None]), compute_uv=False)
     except (ValueError, np.linalg.LinAlgError):
         return "no equilibrium certified"
-    if s.size and s[-1] <= 1e-10 * s[0]:
+    if not (s.size and np.all(np.isfinite(s)) and s[0] > 0):
+        return "no equilibrium certified, so its local dimension is not either"
+    if s[-1] <= 1e-10 * s[0]:
         return ("a zero eigenvalue no symmetry explains (floating point: smallest singular value "
                 f"{s[-1] / s[0]:.1e} of the largest); local dimension not certified")
     return "no equilibrium certified, so its local dimension is not either"

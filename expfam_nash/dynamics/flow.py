@@ -80,7 +80,7 @@ def gradient_flow(game: Game, params: Params, max_steps: int, tol: float, lr: fl
 def saturated(game: Game, params: Params) -> bool:
     """A point where float64 cannot certify an equilibrium: on finite supports some natural parameter
     has |eta| >= SATURATION (probabilities within e^-30 of 0 or 1, gradients below rounding);
-    for learned Gaussian variances, a variance <= 1e-9 times the data's scale (the boundary of the
+    for learned Gaussian variances, a variance <= 1e-9 times the data's largest variance (the boundary of the
     domain). Runs that end there have left every compact set, whatever their residual."""
     finite = game.finite_support
     if finite is not None and natural_extent(finite, params.theta, params.phi) >= SATURATION:
@@ -90,5 +90,5 @@ def saturated(game: Game, params: Params) -> bool:
            if player.family.gaussian and player.family.fixed_variance is None]
     if not out:
         return False
-    scale = max(1.0, float(np.max(np.diag(game.data.moments()[1]))))
-    return min(out) <= 1e-9 * scale
+    scale = float(np.max(np.diag(np.atleast_2d(game.data.moments()[1]))))    # the data's own units
+    return min(out) <= 1e-9 * (scale if scale > 0 else 1.0)

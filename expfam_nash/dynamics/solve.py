@@ -81,7 +81,7 @@ def _report(game: Game, out: SolverOutput, opts: SolveOptions, escape: EscapeTes
     else:
         est = game.estimate(params, n_samples=20000, seed=0)
         residual = float(np.linalg.norm(game.flatten(est.gradient)))
-        reason += "; no exact engine: the residual is a Monte Carlo estimate, nothing is certified"
+        reason += "; no exact engine: the residual is a Monte Carlo estimate, convergence not certified"
     if cv.polish is not None:
         reason += (f"; not certified at the end point: pseudo-transient continuation from it ({cv.polish['steps']} "
                    f"steps, {cv.polish['stopped']}) " + ("reached a certified stable equilibrium"

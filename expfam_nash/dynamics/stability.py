@@ -46,7 +46,8 @@ def orbit_rank(tangents: np.ndarray) -> int:
     """Dimension of the symmetry orbit: the numerical rank of its tangent vectors (floating point)."""
     if not tangents.size:
         return 0
-    return int(np.linalg.matrix_rank(tangents, tol=1e-8 * max(1.0, np.abs(tangents).max(initial=0.0))))
+    top = float(np.abs(tangents).max(initial=0.0))
+    return int(np.linalg.matrix_rank(tangents, tol=1e-8 * top)) if top > 0 else 0
 
 
 def spectrum_diagnostics(eig: np.ndarray, orbit: int) -> tuple[np.ndarray, int, float]:

@@ -90,7 +90,7 @@ def point_certificate(game: Game, params: Params, jac: np.ndarray | None = None,
     basis = None
     if tangents.size:
         u, sv, _ = np.linalg.svd(tangents, full_matrices=True)
-        rank = int(np.sum(sv > 1e-10 * max(1.0, sv.max())))
+        rank = int(np.sum(sv > 1e-10 * sv.max())) if sv.size else 0
         basis = u[:, rank:] if rank else None
     res = minimize_scalar(lambda t: _sym_max_eig(jac, nt, t, basis), bounds=(-12.0, 12.0), method="bounded",
                           options={"xatol": 1e-6})
