@@ -20,7 +20,6 @@ from .flow import SATURATION, gradient_flow, saturated
 from .result import EquilibriumResult
 from .solvers import SOLVE_ARGS, SOLVERS, SolveOptions, SolverOutput
 from .stability import Stability, orbit_rank, spectrum_diagnostics, stability
-from .trajectory import Trajectory
 
 __all__ = ["solve", "METHODS", "SOLVERS", "SOLVE_ARGS", "SolveOptions", "EquilibriumResult", "Stability",
            "stability", "gradient_flow", "saturated", "SATURATION"]
