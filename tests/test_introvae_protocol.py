@@ -28,6 +28,7 @@ def test_grid_points_are_the_reference_grid_with_the_recommended_point_first():
     assert all(round(p["beta_neg"] / p["beta_kl"]) in (1, 2, 3, 4, 5) for p in pts)
     assert len(protocol.grid_points("vae", 1000)) == 81 and len(protocol.grid_points("sintro", 1000)) == 210
     assert protocol.grid_points("sintro", 5, seed=3) == protocol.grid_points("sintro", 5, seed=3)
+    assert len({p["beta_rec"] for p in pts[1:]}) > 1          # a random subset, not the grid's first rows
 
 
 def test_estimate_adds_warm_up_main_phase_and_evaluation(tmp_path):
