@@ -101,8 +101,18 @@ class _Log:
         self.fh.close()
 
 
+class _NoBar:
+    def update(self, n): pass
+    def set_postfix(self, *a, **k): pass
+    def close(self): pass
+
+
 def _progress(total: int, start: int, enabled: bool):
-    from tqdm import tqdm
+    """A tqdm bar on stderr (``pip install ".[introvae]"``), or none."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _NoBar()
     return tqdm(total=total, initial=start, disable=not enabled, unit="it", dynamic_ncols=True, leave=False)
 
 
