@@ -90,7 +90,7 @@ def _torch(prior: str, threads: int):
 
     def mlp(sizes):
         layers = []
-        for i, (u, v) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for i, (u, v) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             layers.append(torch.nn.Linear(u, v))
             if i < len(sizes) - 2:
                 layers.append(torch.nn.ReLU())

@@ -57,7 +57,7 @@ def test_mc_kl_equals_reference(K, d, B, M, shared, seed):
     w = rng.random(B)
     got = run_kl(mu, lv, eps, comp, w, np.float64)
     ref = KK.mixture_mc_kl_reference(mu, lv, eps, *comp, w)
-    for g, r in zip(got, ref):
+    for g, r in zip(got, ref, strict=True):
         assert rel_err(g, r) <= 1e-12
 
 
@@ -70,7 +70,7 @@ def test_mc_kl_float32_work_dtype_within_float32_rounding():
     w = np.full(B, 1.0 / B)
     got = run_kl(mu, lv, eps, comp, w, np.float32)
     ref = KK.mixture_mc_kl_reference(mu, lv, eps, *comp, w)
-    for g, r in zip(got, ref):
+    for g, r in zip(got, ref, strict=True):
         assert rel_err(g, r) <= 2e-6
 
 

@@ -51,7 +51,7 @@ def test_clipping_bounds_are_recorded_at_the_end_of_warm_up_and_hold_after():
         state, _ = Mth.step(config, state, nets, Mth.data_batch(config, rng), rng)
         if it < config.warmup:
             assert state.clip_bounds is None
-    assert all(np.array_equal(a, b) for a, b in zip(state.clip_bounds, expected))
+    assert all(np.array_equal(a, b) for a, b in zip(state.clip_bounds, expected, strict=True))
     lo, hi = state.clip_bounds
     state.params["prior.logvars"][:4] = lo - 5.0                        # raw parameters far outside
     state.params["prior.logvars"][4:] = hi + 5.0

@@ -122,7 +122,7 @@ class IntroConfig:
 
     def _fill_weights(self) -> None:
         rec = RECOMMENDED[self.dataset].get(self.method, (None, None, None))
-        for name, value in zip(("beta_rec", "beta_kl", "beta_neg"), rec):
+        for name, value in zip(("beta_rec", "beta_kl", "beta_neg"), rec, strict=True):
             if getattr(self, name) is None and value is not None:
                 object.__setattr__(self, name, value)
         if self.method in ("vae", "sintro"):

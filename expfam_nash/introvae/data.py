@@ -64,7 +64,7 @@ def sample_rings(n: int, rng: np.random.Generator) -> np.ndarray:
     q = n // 4
     counts = (q, q, q, n - 3 * q)
     pool = []
-    for radius, m in zip(RING_RADII, counts):
+    for radius, m in zip(RING_RADII, counts, strict=True):
         angle = np.linspace(0, 2 * np.pi, m + 1)[:-1]
         pool.append(radius * np.stack([np.cos(angle), np.sin(angle)], axis=1))
     pool = 3.0 * np.concatenate(pool)

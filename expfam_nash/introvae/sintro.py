@@ -91,7 +91,7 @@ def _encoder_phase(config: IntroConfig, state: IntroState, nets: dict, x, rng, p
     mu, lv = N.split_gaussian(o, d)
     eps = _eps(rng, (B, d), np.float64)
     out, cache_d = N.forward(dec, p["decoder"], np.concatenate([zp, N.reparametrise(mu, lv, eps)]))
-    fake, rec = out[:B], out[B:]
+    rec = out[B:]                                                    # out[:B] = fake
     o2, cache_e2 = N.forward(enc, p["encoder"], out)                  # [fake; rec], held constant
     mu2, lv2 = N.split_gaussian(o2, d)
     eps2 = _eps(rng, (2 * B, d), np.float64)
