@@ -54,3 +54,17 @@ def test_cli_train_table_and_one_line_errors(tmp_path, capsys):
     assert main(["train", "--out", str(tmp_path / "x"), "--prior", "mog:0"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: prior")
+
+
+def test_driver_runs_a_plan_in_parallel_and_a_second_call_has_nothing_to_do(tmp_path):
+    small = dict(steps=4, hidden=(8, 8), batch=16, mc_samples=3, eval_points=100, eval_grid=8,
+                 eval_data=32, log_every=2)
+    runs = [(tmp_path / f"r{s}", protocol.config_for("rings", "vae", s, **small)) for s in (0, 1)]
+    (tmp_path / "r1").mkdir()
+    (tmp_path / "r1" / "worker.pid").write_text("999999999")        # stale: its process is gone
+    lines = []
+    assert protocol.drive(runs, jobs=2, log=lines.append, poll=0.2) == {"finished": 2}
+    assert not (tmp_path / "r1" / "worker.pid").exists()
+    lines.clear()
+    protocol.drive(runs, jobs=2, log=lines.append, poll=0.2)
+    assert "0 to run" in lines[0]

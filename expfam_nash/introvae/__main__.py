@@ -88,6 +88,9 @@ def main(argv=None) -> int:
     except (ValueError, FloatingPointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return 130
 
 
 def _run(a) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -161,41 +162,61 @@ def status(out: Path) -> str:
     return "partial" if (out / "checkpoint.npz").exists() else "new"
 
 
+def _busy(out: Path) -> bool:
+    """True while another driver's worker (pid in ``worker.pid``) is alive on this run."""
+    pid_file = Path(out) / "worker.pid"
+    try:
+        os.kill(int(pid_file.read_text()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def _command(out: Path, config: IntroConfig) -> list[str]:
     return [sys.executable, "-m", "expfam_nash.introvae", "run-one", "--out", str(out),
             "--config-json", json.dumps(config.to_dict())]
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def drive(runs, *, jobs: int = 1, log=print, poll: float = 2.0) -> dict:
     """Run every (dir, config) not yet final, ``jobs`` processes at a time (each one thread).
     Returns {status: count} at the end. Interrupting the driver stops its runs; running it again
     resumes them (each loses at most its checkpoint interval)."""
-    todo = [(Path(d), c) for d, c in runs if status(d) in ("new", "partial")]
-    log(f"{len(runs)} runs planned, {len(runs) - len(todo)} final, {len(todo)} to run with {jobs} job(s)")
+    todo = [(Path(d), c) for d, c in runs if status(d) in ("new", "partial") and not _busy(d)]
+    log(f"{len(runs)} runs planned, {len(todo)} to run with {jobs} job(s), the others final or running elsewhere")
     env = {**os.environ, **{v: "1" for v in THREAD_VARS}}
     active: list = []
     t0 = time.monotonic()
+    old = signal.signal(signal.SIGTERM, _raise_interrupt)      # `kill PID` stops the workers too
     try:
         while todo or active:
             while todo and len(active) < jobs:
                 d, c = todo.pop(0)
                 d.mkdir(parents=True, exist_ok=True)
                 fh = (d / "stderr.log").open("a")
-                active.append((subprocess.Popen(_command(d, c), env=env, stdout=fh, stderr=fh), d, fh, time.monotonic()))
+                proc = subprocess.Popen(_command(d, c), env=env, stdout=fh, stderr=fh)
+                (d / "worker.pid").write_text(str(proc.pid))
+                active.append((proc, d, fh, time.monotonic()))
                 log(f"start {d}")
             for item in list(active):
                 proc, d, fh, t1 = item
                 if proc.poll() is not None:
                     fh.close()
+                    (d / "worker.pid").unlink(missing_ok=True)
                     active.remove(item)
                     log(f"{status(d):9s} {d} ({time.monotonic() - t1:.0f} s; exit {proc.returncode}; "
                         f"{len(todo)} waiting, {time.monotonic() - t0:.0f} s so far)")
             time.sleep(poll)
     finally:
-        for proc, _, fh, _ in active:
+        signal.signal(signal.SIGTERM, old)
+        for proc, d, fh, _ in active:
             proc.terminate()
             proc.wait()
             fh.close()
+            (d / "worker.pid").unlink(missing_ok=True)
     counts: dict = {}
     for d, _ in runs:
         s = status(d)
