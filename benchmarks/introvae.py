@@ -61,7 +61,8 @@ def _ours(method: str, prior: str, **overrides):
     from expfam_nash.introvae.config import IntroConfig
 
     kw = dict(prior=f"mog:{K}", learnable_weights=True) if prior == "mog" else {}
-    config = IntroConfig(dataset="8Gaussian", method=method, batch=B, mc_samples=M, hidden=HIDDEN, **{**kw, **overrides})
+    config = IntroConfig(**{"dataset": "8Gaussian", "method": method, "batch": B, "mc_samples": M, "hidden": HIDDEN,
+                            **kw, **overrides})
     rng = np.random.default_rng(1)
     state, nets = Mth.init(config, rng)
     if method == "sintro":
