@@ -226,15 +226,15 @@ def task_costs(args: dict) -> dict:
 
 
 def _eval_seconds(prior: str) -> float:
-    from expfam_nash.introvae import evaluate as E
     from expfam_nash.introvae import methods as Mth
+    from expfam_nash.introvae.evaluate import evaluate
     from expfam_nash.introvae.config import IntroConfig
 
     kw = dict(prior=f"mog:{K}", learnable_weights=True) if prior == "mog" else {}
     config = IntroConfig(dataset="8Gaussian", method="vae", **kw)
     state, nets = Mth.init(config, np.random.default_rng(0))
     t0 = time.perf_counter()
-    E.evaluate(config, state, nets)
+    evaluate(config, state, nets)
     return time.perf_counter() - t0
 
 
