@@ -40,6 +40,9 @@ def test_estimate_adds_warm_up_main_phase_and_evaluation(tmp_path):
     run = [(tmp_path, protocol.config_for("8Gaussian", "sintro-prior", 0, 10, mc_samples=100))]
     est = protocol.estimate(run, costs)
     assert est["core_seconds"] == pytest.approx(200 * 0.020 + 2800 * 0.040 + 9.0)
+    costs["sintro mog (fixed)"] = {"ms_per_it": 30.0}
+    fixed = [(tmp_path, protocol.config_for("8Gaussian", "sintro-fixed", 0, 10, mc_samples=100))]
+    assert protocol.estimate(fixed, costs)["core_seconds"] == pytest.approx(200 * 0.020 + 2800 * 0.030 + 9.0)
 
 
 def test_cli_train_table_and_one_line_errors(tmp_path, capsys):

@@ -81,10 +81,12 @@ def deviation_check(root, *, scale: float = PROPOSED_SCALE, dataset: str = "8Gau
 def estimate(runs, costs: dict) -> dict:
     """Core-seconds of a plan from measured costs (``python -m benchmarks.introvae --only costs``:
     its ``costs_one_thread`` dict, ms per iteration by case name, evaluation seconds by prior)."""
-    def ms(method, prior, over):
+    def ms(method, prior, over, fixed=False):
         key = {("vae", "normal"): "vae normal", ("vae", "mog"): "vae mog (VampPrior)",
                ("sintro", "normal"): "sintro normal", ("sintro", "mog"): "sintro mog (learnable player)",
                ("symmetric", "mog"): "symmetric mog", ("symmetric", "normal"): "symmetric mog"}[(method, prior)]
+        if fixed and "sintro mog (fixed)" in costs:
+            key = "sintro mog (fixed)"
         if over and method == "sintro":
             key += ", M=10, no gamma_r"
         elif over and method == "vae":
@@ -95,7 +97,7 @@ def estimate(runs, costs: dict) -> dict:
     for d, c in runs:
         prior = c.prior_kind
         over = c.mc_samples != 100
-        main = ms(c.method, prior, over)
+        main = ms(c.method, prior, over, fixed=not c.train_prior)
         warm = ms("vae", prior, over) if c.method == "sintro" else main
         n_warm = c.warmup if c.method == "sintro" else 0
         sec = n_warm * warm + (c.steps - n_warm) * main + costs["evaluation"]["mog" if prior == "mog" else "normal"]
