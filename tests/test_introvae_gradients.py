@@ -302,3 +302,19 @@ def test_symmetric_pseudo_gradients(no_update, prior, variance):
     if prior != "normal":
         assert -neg_prior_ll(state.params) == pytest.approx(info.values["prior_ll"], rel=1e-12)
         check_fd(neg_prior_ll, state.params, state.grads, state.player_keys("prior"))
+
+
+def test_mlp_input_gradient_equals_the_full_backward_and_finite_differences():
+    from expfam_nash.neural.mlp import MLP, MLPSpec
+
+    net = MLP(MLPSpec((2, 7, 6, 3), "relu"))
+    rng = np.random.default_rng(4)
+    theta = net.init(rng, np.float64)
+    x, G = rng.standard_normal((9, 2)), rng.standard_normal((9, 3))
+    out, cache = net.forward(theta, x)
+    full = net.backward(theta, cache, G.copy(), np.zeros_like(theta), input_grad=True)
+    only = net.input_gradient(theta, cache, G.copy())
+    assert np.array_equal(full, only)
+    f = lambda xx: float(np.sum(G * mlp_forward_reference(net.spec, theta, xx)))   # noqa: E731
+    num = np.array([(f(x + H * e) - f(x - H * e)) / (2 * H) for e in np.eye(x.size).reshape(-1, *x.shape)])
+    assert np.abs(only.ravel() - num).max() <= RTOL * np.abs(num).max()
