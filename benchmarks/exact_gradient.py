@@ -27,10 +27,10 @@ from ._common import fresh, rss_kb, timed, worker_thread_info
 SPEC = {"d": 16, "k": 10, "n": 4096, "seed": 0}
 
 
-def build(d=16, k=10, n=4096, seed=0, l2=0.0):
+def build(d=16, k=10, n=4096, seed=0, rho=0.0):
     from expfam_nash import models
 
-    return models.bernoulli(data=f"random:{d}:{seed}:{n}", latent_dim=k, l2=l2)
+    return models.bernoulli(data=f"random:{d}:{seed}:{n}", latent_dim=k, rho=rho)
 
 
 def flop_model(game) -> dict:

@@ -127,7 +127,7 @@ def _ours(cfg, method):
 
 
 def _info_ours(info) -> dict:
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in info.as_dict().items()}
+    return info.to_dict()
 
 
 def _torch(cfg, method, threads):

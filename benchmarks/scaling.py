@@ -4,7 +4,7 @@ Exact gradient (all cores), Bernoulli pairs ``models.bernoulli(data="random:d:0:
   vs d  d = 8..16, k = 8, N = min(2^d, 1024)
   vs k  k = 4..12, d = 12, N = 1024
   vs N  N = 64..4096, d = 14, k = 8
-Solve (one thread), ``models.bernoulli(data="random:d:0", latent_dim=k, l2=0.1)``, median over seeds:
+Solve (one thread), ``models.bernoulli(data="random:d:0", latent_dim=k, rho=0.1)``, median over seeds:
   vs d  d = 4..8 with k = 3;  vs k  k = 2..5 with d = 6.
 Exponents are least-squares slopes of log(time) against log(|X| |Z|) (d and k sweeps, blocked
 engine only: games with |X| |Z| <= 2^16 take the fused kernel, a different code path) and
@@ -49,7 +49,7 @@ def task_scale_gradient(args: dict) -> dict:
 def _solve_point(d, k, n_solves):
     from expfam_nash import models, solve
 
-    game = models.bernoulli(data=f"random:{d}:0", latent_dim=k, l2=0.1)
+    game = models.bernoulli(data=f"random:{d}:0", latent_dim=k, rho=0.1)
     for s in range(1000, 1002):
         solve(game, seed=s)
     times, conv = [], 0

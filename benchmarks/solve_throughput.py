@@ -1,6 +1,6 @@
 """Benchmark ``solve_throughput``: full ``expfam_nash.solve`` calls per second on one core.
 
-Game: ``models.bernoulli(data="random:6:0", latent_dim=3, l2=0.1)`` (d = 6 visible bits,
+Game: ``models.bernoulli(data="random:6:0", latent_dim=3, rho=0.1)`` (d = 6 visible bits,
 k = 3 latent bits, 64 data points), ``solve(game, seed=s)`` for s = 0, 1, 2, ... (a fresh
 random start per call), after warm-up solves with other seeds. Runs in a subprocess with
 NUMBA_NUM_THREADS = OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = 1. Also reports how many solves
@@ -18,7 +18,7 @@ import numpy as np
 
 from ._common import emit, worker_thread_info  # noqa: F401
 
-SPEC = {"data": "random:6:0", "latent_dim": 3, "l2": 0.1}
+SPEC = {"data": "random:6:0", "latent_dim": 3, "rho": 0.1}
 
 
 def build(**kw):
@@ -88,7 +88,7 @@ def task_profile(args: dict) -> dict:
 def run(quick: bool, run_worker) -> dict:
     res = run_worker("solve", {"n": 100 if quick else 400, "warmup": 3 if quick else 10}, 1)
     prof = run_worker("profile", {"n": 50}, 1)
-    return {"game": "models.bernoulli(data='random:6:0', latent_dim=3, l2=0.1); solve(game, seed=s)",
+    return {"game": "models.bernoulli(data='random:6:0', latent_dim=3, rho=0.1); solve(game, seed=s)",
             "target_solves_per_s": 200.0, "one_thread": res, "profile_50_solves": prof}
 
 

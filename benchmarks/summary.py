@@ -86,10 +86,10 @@ def main(argv=None) -> int:
         out.append(f"\n**verify_time** (1 thread; `{r['game']}`; target {r['target_s']:g} s)\n")
         out.append("| rho | median s | min s | runs | verdict |")
         out.append("|---|---|---|---|---|")
-        for key in ("l2=0.1", "l2=0"):
-            x = r[key]
+        for level in ("0.1", "0"):
+            x = r.get(f"rho={level}") or r[f"l2={level}"]      # results older than the rename say l2
             v = x["verdicts"][0]
-            out.append(f"| {x['l2']:g} | {x['median_s']:.3f} | {x['seconds'][0]:.3f} | {len(x['seconds'])} | "
+            out.append(f"| {x.get('rho', x.get('l2')):g} | {x['median_s']:.3f} | {x['seconds'][0]:.3f} | {len(x['seconds'])} | "
                        f"unique {v['unique']}, {v['classes']} classes, escaped {v['escaped']}, "
                        f"not converged {v['not_converged']} |")
     print("\n".join(out))

@@ -1,6 +1,6 @@
 """Benchmark ``verify_time``: wall time of ``verify(game, starts=64, seed=s)`` on one core.
 
-Games: ``models.bernoulli(data="random:6:0", latent_dim=3, l2=L)`` (d = 6 visible bits, k = 3
+Games: ``models.bernoulli(data="random:6:0", latent_dim=3, rho=L)`` (d = 6 visible bits, k = 3
 latent bits, 64 weighted data points) with L = 0.1 (the headline: every start converges) and
 L = 0 (13 in 16 starts escape; an escaping run is followed to the full 20000-step budget before
 it is called an escape, so this case is much slower). Subprocess with
@@ -19,7 +19,7 @@ def task_verify(args: dict) -> dict:
     from expfam_nash import models
     from expfam_nash.verification import verify
 
-    game = models.bernoulli(data="random:6:0", latent_dim=3, l2=args["l2"])
+    game = models.bernoulli(data="random:6:0", latent_dim=3, rho=args["rho"])
     verify(game, starts=8, seed=1000)                               # warm-up (kernels, caches)
     load0 = os.getloadavg()[0]
     times, verdicts = [], []
@@ -30,21 +30,21 @@ def task_verify(args: dict) -> dict:
         verdicts.append({"unique": v.unique, "continuum": v.continuum, "classes": len(v.classes),
                          "escaped": v.escaped, "not_converged": v.not_converged})
     times.sort()
-    return {"l2": args["l2"], "starts": args.get("starts", 64), "seconds": times, "median_s": times[len(times) // 2],
+    return {"rho": args["rho"], "starts": args.get("starts", 64), "seconds": times, "median_s": times[len(times) // 2],
             "verdicts": verdicts, "threads": worker_thread_info(), "loadavg": [load0, os.getloadavg()[0]]}
 
 
 def run(quick: bool, run_worker) -> dict:
-    out = {"game": "models.bernoulli(data='random:6:0', latent_dim=3, l2=L); verify(game, starts=64, seed=s)",
+    out = {"game": "models.bernoulli(data='random:6:0', latent_dim=3, rho=L); verify(game, starts=64, seed=s)",
            "target_s": 2.0}
-    for l2, repeat in ((0.1, 2 if quick else 5), (0.0, 1)):
-        out[f"l2={l2:g}"] = run_worker("verify", {"l2": l2, "repeat": repeat}, 1)
+    for rho, repeat in ((0.1, 2 if quick else 5), (0.0, 1)):
+        out[f"rho={rho:g}"] = run_worker("verify", {"rho": rho, "repeat": repeat}, 1)
     return out
 
 
 def report(res: dict) -> str:
     lines = [f"verify_time: {res['game']} (1 thread; target {res['target_s']:g} s)"]
-    for key in ("l2=0.1", "l2=0"):
+    for key in ("rho=0.1", "rho=0"):
         r = res[key]
         v = r["verdicts"][0]
         lines.append(f"  {key}: median {r['median_s']:.3f} s over {len(r['seconds'])} runs "

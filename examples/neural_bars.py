@@ -17,7 +17,7 @@ with tempfile.TemporaryDirectory() as tmp:
     for method in ("symmetric", "elbo"):
         config = nn.TrainConfig(dataset="bars:3", model="bits:6", method=method, steps=args.steps, lr=3e-3,
                                 hidden=(64,), eval_K=200)
-        run = nn.train(config, f"{tmp}/{method}", progress=False, figures=False)
+        run = nn.train(config, f"{tmp}/{method}", progress=False)
         ev = run.evaluation
         print(f"{method:9s}: log-likelihood gap to the true model {ev['ll_gap']:.3f} +- {ev['ll_gap_se']:.3f} nat, "
               f"TV(chain limit, data) {ev['chain']['tv']:.3f}, active units {ev['latents']['n_active']}/6, "

@@ -39,7 +39,7 @@ fig.savefig("quickstart_convergence.png", dpi=80)
 # %% 5. A game without a finite equilibrium: the unregularised Bernoulli pair escapes to infinity.
 escaping = en.solve(en.models.bernoulli("random:6:0", latent_dim=3), seed=0, max_steps=5000)
 print("rho = 0:  ", "escapes" if escaping.diverged else "converges" if escaping.converged else "stalls")
-penalised = en.solve(en.models.bernoulli("random:6:0", latent_dim=3, l2=0.1), seed=0)
+penalised = en.solve(en.models.bernoulli("random:6:0", latent_dim=3, rho=0.1), seed=0)
 print("rho = 0.1:", "converges" if penalised.converged else "does not converge")
 
 # %% 6. The claims register: every claim of the theory with its verdict and evidence.

@@ -67,13 +67,13 @@ def body(p: Proof) -> None:
            "probabilities, reproduce the exact pseudo-gradient (tabular 3 x 2, alpha = 0.3, rho = 0.2)")
     from expfam_nash import models
     from expfam_nash.game.sampled import player_samples
-    game = models.tabular("random:3:2:4", labeled_weight=0.3, l2=0.2)
+    game = models.tabular("random:3:2:4", alpha=0.3, rho=0.2)
     rng = np.random.default_rng(0)
     prm = game.unflatten(rng.normal(size=game.layout.size))
     eng = game.engine
     qtab = eng.encoder_table(prm.phi, np.arange(3))          # q(z|x), rows x
     ptab = eng.decoder_table(prm.theta)                       # p(x|z)
-    L = game.labeled.table
+    L = game.labelled.table
     px, pz = L.sum(1), L.sum(0)
     a = game.alpha
     gp_ex, gq_ex = np.zeros_like(prm.theta), np.zeros_like(prm.phi)

@@ -98,7 +98,7 @@ def body(p: Proof) -> None:
                 game.residual(prm) < 1e-12 and np.all(np.abs(eig[:kdim]) < 1e-10) and eig[kdim] < -1e-8,
                 f"largest nonzero Re {eig[kdim]:.3g}")
         for a_ in (0.1, 0.6):
-            ga = models.tabular(Pn, labeled_weight=a_)
+            ga = models.tabular(Pn, alpha=a_)
             star = ga.params(*coupling_parameters(Pn))
             dist = max(np.abs(en.solve(ga, seed=s).params.theta - star.theta).max() for s in range(3))
             p.check(f"{nx}x{nz} alpha = {a_}: pi_L is a stable equilibrium and 3 solves from random starts reach it",

@@ -5,6 +5,7 @@ import pytest
 import scipy.stats as sps
 from hypothesis import given
 from hypothesis import strategies as st
+from conformance import fd
 from hypothesis.extra.numpy import arrays
 from scipy.special import expit, logsumexp
 
@@ -55,12 +56,7 @@ def finite_family_and_eta(draw):
 
 def fd_gradient(f, eta):
     """Row-wise central-difference gradient of a function (N, m) -> (N,) or Jacobian of (N, m) -> (N, p)."""
-    cols = []
-    for j in range(eta.shape[1]):
-        e = np.zeros(eta.shape[1])
-        e[j] = H
-        cols.append((f(eta + e) - f(eta - e)) / (2 * H))
-    return np.stack(cols, axis=-1)
+    return fd(f, eta, H)
 
 
 # -- 1. the mean map and the covariance are the derivatives of A ---------------------------

@@ -323,7 +323,7 @@ def test_validation_errors_name_the_argument():
     for name, value in bad:
         with pytest.raises(ValueError, match=name):
             LinearGaussianEngine(**{**ok, name: value})
-    with pytest.raises(ValueError, match="labeled"):
+    with pytest.raises(ValueError, match="labelled"):
         LinearGaussianEngine(**ok, alpha=0.5)
     eng = LinearGaussianEngine(**ok)
     theta, phi = np.zeros(eng.theta_shape), np.zeros(eng.phi_shape)

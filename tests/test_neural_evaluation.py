@@ -81,8 +81,8 @@ def test_blocking_does_not_change_results(small, monkeypatch):
                            enumerate_latents=model.enumerate_latents)
     ref = E.log_likelihood_exact(model, params, X4).per_image
     T = E.transition_matrix(model, params)
-    monkeypatch.setattr(E, "_BLOCK", 7)          # tiny blocks: many configuration and image chunks
-    monkeypatch.setattr(E, "_MODEL_ROWS", 5)
+    monkeypatch.setattr(E.common, "BLOCK", 7)    # tiny blocks: many configuration and image chunks
+    monkeypatch.setattr(E.common, "MODEL_ROWS", 5)
     for m in (model, bare):
         np.testing.assert_allclose(E.log_likelihood_exact(m, params, X4).per_image, ref, atol=1e-12)
         np.testing.assert_allclose(E.transition_matrix(m, params), T, atol=1e-12)
@@ -305,7 +305,7 @@ def _binary_data(d, exact, n_train=300, n_test=200, seed=0):
 
 
 def _check_json(ev):
-    d = ev.as_dict()
+    d = ev.to_dict()
     json.dumps(d, allow_nan=False)
     assert isinstance(ev.summary(), str) and ev.model in ev.summary()
     return d
@@ -331,7 +331,7 @@ def test_evaluate_exact_binary(small):
     assert 0 <= ev.chain["tv_to_marginal"] <= 1 and ev.chain["converged"]
     d = _check_json(ev)
     assert d["log_likelihood"]["method"] == "exact" and "per_image" not in d["log_likelihood"]
-    assert E.evaluate(model, params, data, seed=0, K=100, n_eval=150).as_dict() == d     # deterministic
+    assert E.evaluate(model, params, data, seed=0, K=100, n_eval=150).to_dict() == d     # deterministic
 
 
 def test_evaluate_without_exact_distribution_and_hierarchical():

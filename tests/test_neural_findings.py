@@ -41,7 +41,7 @@ def test_full_image_posterior_is_not_a_product_of_bernoullis():
 def test_symmetric_learning_on_bars_meets_the_likelihood_target_but_not_the_chain_target(tmp_path):
     config = nn.TrainConfig(dataset="bars:3", model="bits:6", method="symmetric", steps=20000, lr=3e-3,
                             hidden=(64,), eval_K=50)
-    run = nn.train(config, tmp_path / "bars", progress=False, figures=False)
+    run = nn.train(config, tmp_path / "bars", progress=False)
     ev = run.evaluation
     assert ev["kl_method"] == "exact" and ev["chain"]["method"] == "exact"
     assert ev["ll_gap"] < 0.5

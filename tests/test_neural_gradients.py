@@ -116,14 +116,14 @@ def head_case(head, n, rng):
         t = np.eye(head.dim)[rng.integers(0, head.dim, n)]
     else:
         t = rng.normal(0.0, 2.0, (n, head.dim))
-    if isinstance(head, H.GaussianLearned):
+    if isinstance(head, H.GaussianLogVariance):
         o[:, head.dim:] = rng.uniform(-3.0, 3.0, (n, head.dim))   # clip range is [-9.2, 9.2]
     return o, t
 
 
 HEADS = [H.Bernoulli(3), H.Bernoulli(1), H.Categorical(4), H.Categorical(1), H.GaussianFixed(3),
-         H.GaussianFixed(2, variance=0.3), H.GaussianLearned(2),
-         H.Product((H.Categorical(3), H.Bernoulli(2), H.GaussianLearned(2), H.GaussianFixed(1, 2.0)))]
+         H.GaussianFixed(2, variance=0.3), H.GaussianLogVariance(2),
+         H.Product((H.Categorical(3), H.Bernoulli(2), H.GaussianLogVariance(2), H.GaussianFixed(1, 2.0)))]
 
 
 @pytest.mark.parametrize("head", HEADS, ids=lambda h: type(h).__name__)
@@ -268,7 +268,7 @@ def test_elbo_reparam_gradient_is_derivative_of_the_single_sample_estimate(data_
         eps = np.random.default_rng(seed).standard_normal((n, k))
         o = model.encoder_out(p, x)
         mu, s = o[:, :k], o[:, k:]
-        assert np.all((s > H._LOGVAR_RANGE[0] + 1) & (s < H._LOGVAR_RANGE[1] - 1))   # no clipping
+        assert np.all((s > H.LOGVAR_RANGE[0] + 1) & (s < H.LOGVAR_RANGE[1] - 1))   # no clipping
         z = mu + np.exp(0.5 * s) * eps
         kl = 0.5 * (mu * mu + np.exp(s) - 1 - s).sum(1)
         return float((model.log_likelihood(p, x, z) - kl).mean())

@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from scipy.special import expit, softmax
 
 from expfam_nash.neural import kernels as K
-from expfam_nash.neural.heads import _LOGVAR_RANGE
+from expfam_nash.neural.heads import LOGVAR_RANGE
 
 DTYPES = st.sampled_from([np.float32, np.float64])
 SEEDS = st.integers(0, 2 ** 32 - 1)
 ROWS = st.integers(1, 40)
 COLS = st.integers(1, 9)
 ACTS = st.sampled_from([K.IDENTITY, K.TANH, K.RELU])
-LO, HI = _LOGVAR_RANGE
+LO, HI = LOGVAR_RANGE
 
 
 def tol(dtype):

@@ -91,11 +91,12 @@ def neural_steps(game, params, n, r, seed, bias_last=True):
 def engine_steps(game, params, n, r, seed):
     """r independent steps of the lifted engine's stochastic algorithm from params, lr = 1."""
     alg = algorithms.stochastic(game, lr=1.0, batch_size=n, seed=seed)
-    state = alg.init(params)            # the same state each time: its generator moves on
+    state = alg.init(params)            # the same state each time; the stream passed in moves on
+    rng = state.generator()
     v0 = game.flatten(params)
     out = np.empty((r, game.layout.size))
     for i in range(r):
-        new, _ = alg.step(state)
+        new, _ = alg.step(state, rng)
         out[i] = game.flatten(new.params) - v0
     return out
 

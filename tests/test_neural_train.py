@@ -70,11 +70,10 @@ def test_stopped_run_loses_at_most_the_steps_since_its_checkpoint(tmp_path, monk
             raise KeyboardInterrupt
         return real(*args, **kw)
 
-    monkeypatch.setitem(learning.METHODS, "symmetric", stop_at_95)
-    stopped = train(TrainConfig(**SMALL), tmp_path / "cut", progress=False, evaluate=False)
+    with learning.LEARNING_METHODS.override("symmetric", stop_at_95):
+        stopped = train(TrainConfig(**SMALL), tmp_path / "cut", progress=False, evaluate=False)
     assert stopped.interrupted and stopped.steps == 94
     assert ckpt.load(tmp_path / "cut" / "checkpoint.npz")[0].step == 80   # the last checkpoint
-    monkeypatch.setitem(learning.METHODS, "symmetric", real)
     done = resume(tmp_path / "cut", progress=False, evaluate=False)
     assert done.steps == full.steps
     a, b = _params(tmp_path / "full"), _params(tmp_path / "cut")
@@ -163,8 +162,8 @@ def test_cli_reports_a_missing_optional_extra_in_one_line(tmp_path, monkeypatch,
     def no_sklearn(**kw):
         raise ImportError("digits needs scikit-learn: pip install 'expfam-nash[digits]'")
 
-    monkeypatch.setattr(datasets, "digits", no_sklearn)
-    code = main(["train", "--dataset", "digits", "--out", str(tmp_path / "d"), "--no-progress"])
+    with datasets.DATASETS.override("digits", no_sklearn):
+        code = main(["train", "--dataset", "digits", "--out", str(tmp_path / "d"), "--no-progress"])
     assert code == 2
     err = capsys.readouterr().err
     assert "scikit-learn" in err and "Traceback" not in err
@@ -210,9 +209,9 @@ def test_nan_parameters_are_never_checkpointed(tmp_path, monkeypatch):
             state.params["decoder"][0] = np.nan
         return state, info
 
-    monkeypatch.setitem(learning.METHODS, "symmetric", poison_at_30)
     cfg = TrainConfig(**{**SMALL, "checkpoint_every": 10, "log_every": 100})
-    with pytest.raises(FloatingPointError, match="not saved"):
+    with learning.LEARNING_METHODS.override("symmetric", poison_at_30), \
+            pytest.raises(FloatingPointError, match="not saved"):
         train(cfg, tmp_path / "nan", progress=False, evaluate=False)
     saved = ckpt.load(tmp_path / "nan" / "checkpoint.npz")[0]
     assert saved.step == 20 and all(np.all(np.isfinite(v)) for v in saved.params.values())

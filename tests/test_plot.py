@@ -11,7 +11,7 @@ from expfam_nash.cli.main import main
 from expfam_nash.dynamics import algorithms as alg
 from expfam_nash.plot import (plot_bifurcation, plot_consistency, plot_convergence, plot_escape, plot_phase_portrait,
                               plot_spectra, plot_stochastic_vs_exact, plot_uniqueness_map, verdict_category)
-from expfam_nash.plot.gallery import FIGURES, make
+from expfam_nash.experiments import FIGURES, make
 from expfam_nash.verification import verify
 
 

@@ -58,11 +58,11 @@ def test_stochastic_mean_update_is_the_exact_pseudo_gradient():
     params = game.init(seed=1, scale=1.5)
     algo = alg.stochastic(game, lr=1.0, batch_size=64, seed=5)
     state = algo.init(params)
+    rng = state.generator()                 # steps are pure: the stream is passed in and moves on
     steps = []
     for _ in range(3000):
-        new, _ = algo.step(state)
+        new, _ = algo.step(state, rng)                                  # always from the same point
         steps.append(game.flatten(new.params) - game.flatten(params))   # lr = 1: step = estimate
-        state = alg.State(params, 0, new.rng)                           # back to the same point
     steps = np.array(steps)
     se = steps.std(0, ddof=1) / np.sqrt(len(steps))
     assert zscores(steps.mean(0), se, game.flatten(game.gradient(params))).max() < Z_MAX

@@ -13,17 +13,47 @@ entry is one ``register`` call in the module that defines it.
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
 T = TypeVar("T")
 
 
+def with_aliases(fn: Callable, aliases: dict[str, str]) -> Callable:
+    """``fn`` accepting older keyword spellings: ``aliases`` maps alias -> canonical keyword. The
+    package's one mechanism for renamed keywords (registered factories get it from their ``Arg``
+    aliases). Giving both spellings is a ValueError."""
+    if not aliases:
+        return fn
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        for old, new in aliases.items():
+            if old in kwargs:
+                if new in kwargs:
+                    raise ValueError(f"{old}: {new!r} given twice (once as the alias {old!r})")
+                kwargs[new] = kwargs.pop(old)
+        return fn(*args, **kwargs)
+
+    return call
+
+
+def renamed(**aliases: str) -> Callable[[Callable], Callable]:
+    """Decorator form of :func:`with_aliases` for functions that are not registered entries
+    (e.g. a constructor): ``@renamed(labeled="labelled")``."""
+    return lambda fn: with_aliases(fn, aliases)
+
+
 @dataclass(frozen=True)
 class Arg:
     """One argument of a registered entry. ``name`` is the Python keyword (underscores); the CLI
-    flag is ``--`` + name with dashes; ``aliases`` are older spellings still accepted (as flags and
-    as sweep-grid keys). ``parse`` turns a command-line string into the value."""
+    flag is ``--`` + name with dashes; ``aliases`` are older spellings still accepted (as flags,
+    Python keywords and sweep-grid keys). ``parse`` turns a command-line string into the value
+    (``bool`` with default False: a switch); ``cli=False`` marks a Python-only argument (an array, a
+    distribution object); ``positional`` and ``nargs`` ("?", "+") shape it on the command line."""
 
     name: str
     parse: Callable[[str], Any]
@@ -31,6 +61,9 @@ class Arg:
     help: str = ""
     aliases: tuple[str, ...] = ()
     choices: tuple | None = None
+    cli: bool = True
+    positional: bool = False
+    nargs: str | None = None
 
     @property
     def flag(self) -> str:
@@ -82,14 +115,18 @@ class Registry(Generic[T]):
         self._entries: dict[str, Entry[T]] = {}
 
     def register(self, name: str, obj: T | None = None, *, args: tuple[Arg, ...] = (), help: str = "",
-                 extras: tuple[str, ...] = (), replace: bool = False, **meta):
-        """Register ``obj`` under ``name``; without ``obj``, a decorator that registers what it decorates."""
+                 extras: tuple[str, ...] = (), replace: bool = False, aliased: bool = False, **meta):
+        """Register ``obj`` under ``name``; without ``obj``, a decorator that registers what it decorates.
+        ``aliased=True`` (callables): the registered and returned object also accepts the ``Arg``
+        aliases as keywords (see :func:`with_aliases`)."""
         if not isinstance(name, str) or not name:
             raise ValueError(f"name: expected a non-empty string for a {self.kind}, got {name!r}")
 
         def add(o: T) -> T:
             if name in self._entries and not replace:
                 raise ValueError(f"name: a {self.kind} named {name!r} is already registered")
+            if aliased:
+                o = with_aliases(o, {alias: a.name for a in args for alias in a.aliases})
             self._entries[name] = Entry(name, o, tuple(args), help, tuple(extras), dict(meta))
             return o
 
@@ -98,6 +135,16 @@ class Registry(Generic[T]):
     def unregister(self, name: str) -> None:
         """Remove an entry (tests that register temporary entries clean up with this)."""
         self._entries.pop(name, None)
+
+    @contextlib.contextmanager
+    def override(self, name: str, obj: T):
+        """Within the ``with`` block, entry ``name`` holds ``obj`` (its specs unchanged); restored after."""
+        old = self.get(name)
+        self._entries[name] = dataclasses.replace(old, obj=obj)
+        try:
+            yield obj
+        finally:
+            self._entries[name] = old
 
     def get(self, name: str) -> Entry[T]:
         try:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol, runtime_checkable
 
+from .jsonable import jsonable
+
 
 class Status(str, Enum):
     CERTIFIED = "certified"
@@ -59,8 +61,6 @@ class Verdict:
         return f"{self.status.value}: {self.reason}"
 
     def to_dict(self) -> dict:
-        from .._jsonable import jsonable
-
         return {"status": self.status.value, "reason": self.reason, "evidence": jsonable(self.evidence)}
 
 

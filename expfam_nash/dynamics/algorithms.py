@@ -1,9 +1,13 @@
 """Equilibrium dynamics as pure ``init`` / ``step`` pairs (in the style of optax and blackjax).
 
-``alg.init(params) -> state`` and ``alg.step(state) -> (state, info)``; ``info`` describes the
-iterate the step started from (residual, utilities, parameter norm). ``run`` drives any of
-them, records a :class:`Trajectory`, evaluates the Nash gap at checkpoints, and returns what it
-has if interrupted (Ctrl-C), so a run can be resumed from the returned state.
+``alg.init(params) -> state`` and ``alg.step(state, rng) -> (state, info)``; ``info`` describes
+the iterate the step started from (residual, utilities, parameter norm). Steps are pure: a step
+never mutates its state; randomness comes only from the ``rng`` passed in (deterministic
+algorithms ignore it). ``run`` owns the random stream: it rebuilds the generator from the
+state's snapshot (``State.rng_state``), passes it to every step and stores its final state in the
+returned State, so a resumed run draws exactly the numbers an uninterrupted one would. ``run``
+records a :class:`Trajectory`, evaluates the Nash gap at checkpoints, and returns what it has if
+interrupted (Ctrl-C), so a run can be resumed from the returned state.
 
 * ``simultaneous``:  v <- v + lr_t g(v)                          (g = pseudo-gradient)
 * ``alternating``:   theta <- theta + lr_t g_theta(theta, phi);  phi <- phi + lr_t g_phi(theta_new, phi)
@@ -22,9 +26,9 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .._validation import as_rng, check_int, check_positive
+from ..core.validation import as_rng, check_int, check_positive
 from ..game import DomainError, Game, Params
-from ..game.sampled import draw, player_samples
+from ..game.sampled import estimate
 from .trajectory import Trajectory, from_records
 
 Schedule = Callable[[int], float]
@@ -47,9 +51,23 @@ def _schedule(lr) -> Schedule:
 
 @dataclass(frozen=True, eq=False)
 class State:
+    """An iterate, its step count and (random algorithms) a snapshot of the random stream."""
+
     params: Params
     step: int = 0
-    rng: np.random.Generator | None = None
+    rng_state: dict | None = None
+
+    def generator(self) -> np.random.Generator | None:
+        """A fresh generator positioned where the snapshot was taken (None without one)."""
+        if self.rng_state is None:
+            return None
+        rng = np.random.Generator(getattr(np.random, self.rng_state["bit_generator"])())
+        rng.bit_generator.state = self.rng_state
+        return rng
+
+
+def _snapshot(rng: np.random.Generator | None) -> dict | None:
+    return None if rng is None else rng.bit_generator.state
 
 
 class StepInfo(NamedTuple):
@@ -62,7 +80,7 @@ class StepInfo(NamedTuple):
 class Algorithm(NamedTuple):
     name: str
     init: Callable[[Params], State]
-    step: Callable[[State], tuple[State, StepInfo]]
+    step: Callable[..., tuple[State, StepInfo]]     # step(state, rng=None) -> (state, info)
 
 
 def _evaluate(game: Game, p: Params):
@@ -73,10 +91,10 @@ def _evaluate(game: Game, p: Params):
 def simultaneous(game: Game, lr=0.5) -> Algorithm:
     sched = _schedule(lr)
 
-    def step(state: State):
+    def step(state: State, rng=None):
         u, g, res = _evaluate(game, state.params)
-        eta = sched(state.step)
-        new = Params(state.params.theta + eta * g.theta, state.params.phi + eta * g.phi)
+        lr_t = sched(state.step)
+        new = Params(state.params.theta + lr_t * g.theta, state.params.phi + lr_t * g.phi)
         return replace(state, params=new, step=state.step + 1), StepInfo(res, u, state.params.norm())
 
     return Algorithm("simultaneous", lambda p: State(p), step)
@@ -85,12 +103,12 @@ def simultaneous(game: Game, lr=0.5) -> Algorithm:
 def alternating(game: Game, lr=0.5) -> Algorithm:
     sched = _schedule(lr)
 
-    def step(state: State):
+    def step(state: State, rng=None):
         u, g, res = _evaluate(game, state.params)
-        eta = sched(state.step)
-        theta = state.params.theta + eta * g.theta
+        lr_t = sched(state.step)
+        theta = state.params.theta + lr_t * g.theta
         g2 = game.gradient(Params(theta, state.params.phi))
-        new = Params(theta, state.params.phi + eta * g2.phi)
+        new = Params(theta, state.params.phi + lr_t * g2.phi)
         return replace(state, params=new, step=state.step + 1), StepInfo(res, u, state.params.norm())
 
     return Algorithm("alternating", lambda p: State(p), step)
@@ -100,7 +118,7 @@ def best_response_iteration(game: Game, damping: float = 1.0) -> Algorithm:
     if not 0 < damping <= 1:
         raise ValueError(f"damping: expected a number in (0, 1], got {damping}")
 
-    def step(state: State):
+    def step(state: State, rng=None):
         p = state.params
         u, _, res = _evaluate(game, p)
         br = game.best_response(p, "decoder")
@@ -118,7 +136,7 @@ def best_response_iteration(game: Game, damping: float = 1.0) -> Algorithm:
 def newton(game: Game, min_step: float = 1.0 / 1024, tol: float = 0.0) -> Algorithm:
     """Damped Newton; at a point whose residual is already <= ``tol`` the step is the identity
     (no Jacobian is formed)."""
-    def step(state: State):
+    def step(state: State, rng=None):
         p = state.params
         u, g, res = _evaluate(game, p)
         if res <= tol:
@@ -158,52 +176,37 @@ def newton(game: Game, min_step: float = 1.0 / 1024, tol: float = 0.0) -> Algori
 
 def stochastic(game: Game, lr=None, batch_size: int = 256, seed: int | None = 0,
                rng: np.random.Generator | None = None, exact_every: int = 0) -> Algorithm:
-    """The symmetric learning algorithm with minibatches of ``batch_size`` draws per player.
-    ``info.residual`` is the norm of the minibatch estimate; every ``exact_every`` steps (if the
-    game has an exact engine) ``info.exact_residual`` holds the exact one."""
+    """The symmetric learning algorithm with minibatches of ``batch_size`` draws per player (the
+    minibatch estimate of ``game.sampled.estimate``). ``info.residual`` is the norm of the
+    minibatch estimate; every ``exact_every`` steps (if the game has an exact engine)
+    ``info.exact_residual`` holds the exact one. ``seed``/``rng`` seed the stream that ``init``
+    snapshots into the state; ``step(state, rng)`` draws from the generator it is given."""
     sched = _schedule(inverse_time(0.5, 1000.0) if lr is None else lr)
     check_int(batch_size, "batch_size", minimum=1)
-    start_rng = as_rng(seed, rng)
-    dec, enc, a = game.decoder, game.encoder, game.alpha
+    start = _snapshot(np.random.default_rng(as_rng(seed, rng).integers(2 ** 63)))   # every init starts here
 
-    def minibatch_gradient(p: Params, r: np.random.Generator):
-        gp, gq, lp, lq = np.zeros(dec.shape), np.zeros(enc.shape), 0.0, 0.0
-        if a < 1:
-            x = game.data.sample(batch_size, rng=r)
-            z = draw(enc, p.phi, enc.lift(x), r)
-            s = player_samples(dec, p.theta, x, dec.lift(z))
-            gp, lp = gp + (1 - a) * s.grad_mean, lp + (1 - a) * s.log_likelihood.mean()
-            z = game.prior.sample(batch_size, rng=r)
-            x = draw(dec, p.theta, dec.lift(z), r)
-            s = player_samples(enc, p.phi, z, enc.lift(x))
-            gq, lq = gq + (1 - a) * s.grad_mean, lq + (1 - a) * s.log_likelihood.mean()
-        if a > 0:
-            x, z = game.labeled.sample(batch_size, rng=r)
-            s = player_samples(dec, p.theta, x, dec.lift(z))
-            gp, lp = gp + a * s.grad_mean, lp + a * s.log_likelihood.mean()
-            s = player_samples(enc, p.phi, z, enc.lift(x))
-            gq, lq = gq + a * s.grad_mean, lq + a * s.log_likelihood.mean()
-        gp = gp - game.rho * p.theta * dec.penalty_mask
-        gq = gq - game.rho * p.phi * enc.penalty_mask
-        lp -= 0.5 * game.rho * float(np.sum((p.theta * dec.penalty_mask) ** 2))
-        lq -= 0.5 * game.rho * float(np.sum((p.phi * enc.penalty_mask) ** 2))
-        return gp, gq, (float(lp), float(lq))
-
-    def step(state: State):
+    def step(state: State, rng: np.random.Generator | None = None):
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError("rng: the stochastic step draws its minibatch from a numpy.random.Generator "
+                             "(run passes the state's stream; see State.generator)")
         p = state.params
-        gp, gq, u = minibatch_gradient(p, state.rng)
+        est = estimate(game, p, batch_size, rng)
+        gp, gq = est.gradient.theta, est.gradient.phi
         res = float(np.sqrt(np.sum(gp ** 2) + np.sum(gq ** 2)))
         exact = float("nan")
         if exact_every and game.exact and state.step % exact_every == 0:
             exact = game.residual(p)
-        eta = sched(state.step)
-        new = Params(p.theta + eta * gp, p.phi + eta * gq)
+        lr_t = sched(state.step)
+        new = Params(p.theta + lr_t * gp, p.phi + lr_t * gq)
         if game.engine is not None and not game.engine.in_domain(new.theta, new.phi):
             raise DomainError("stochastic step left the natural domain (a learned variance block became >= 0): "
                              "reduce lr")
-        return replace(state, params=new, step=state.step + 1), StepInfo(res, u, p.norm(), exact)
+        return replace(state, params=new, step=state.step + 1), StepInfo(res, est.utilities, p.norm(), exact)
 
-    return Algorithm("stochastic", lambda p: State(p, 0, np.random.default_rng(start_rng.integers(2 ** 63))), step)
+    def init(p: Params) -> State:
+        return State(p, 0, start)
+
+    return Algorithm("stochastic", init, step)
 
 
 def run(game: Game, algorithm: Algorithm, params: Params | State, n_steps: int, tol: float = 0.0,
@@ -217,12 +220,13 @@ def run(game: Game, algorithm: Algorithm, params: Params | State, n_steps: int, 
     """
     check_int(n_steps, "n_steps", minimum=0)
     state = params if isinstance(params, State) else algorithm.init(params)
+    rng = state.generator()
     records, gaps, interrupted = [], [], False
     last_print = time.monotonic()
     start = state.step
     try:
         for i in range(n_steps):
-            new_state, info = algorithm.step(state)
+            new_state, info = algorithm.step(state, rng)
             res = info.exact_residual if np.isfinite(info.exact_residual) else info.residual
             if (state.step - start) % record_every == 0:
                 records.append((state.step - start, res, *info.utilities, info.norm))
@@ -247,4 +251,6 @@ def run(game: Game, algorithm: Algorithm, params: Params | State, n_steps: int, 
             records.append((state.step - start, res, *u, state.params.norm()))
         if gap_every and (not gaps or gaps[-1][0] != state.step - start):
             gaps.append((state.step - start, game.nash_gap(state.params)))
+    if rng is not None:
+        state = replace(state, rng_state=_snapshot(rng))
     return state, from_records(algorithm.name, records, gaps, interrupted)

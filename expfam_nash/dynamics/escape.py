@@ -31,6 +31,9 @@ class EscapeTest:
         return (f"{verdict}: |params| grew by {self.growth:.3g} over steps {self.window[0]}..{self.window[1]} "
                 f"(slope {self.slope:.3g} per e-fold of steps)")
 
+    def to_dict(self) -> dict:
+        return {"escaping": self.escaping, "slope": self.slope, "growth": self.growth, "window": list(self.window)}
+
 
 def escape_test(steps: np.ndarray, norm: np.ndarray, residual: np.ndarray, min_growth: float = 0.1,
                 min_steps: int = 200) -> EscapeTest:

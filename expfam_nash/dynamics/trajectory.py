@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.jsonable import jsonable
+
 
 @dataclass(frozen=True, eq=False)
 class Trajectory:
@@ -33,10 +35,10 @@ class Trajectory:
                           np.concatenate([self.nash_gap, other.nash_gap]), other.interrupted)
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "steps": self.steps.tolist(), "residual": self.residual.tolist(),
+        return jsonable({"method": self.method, "steps": self.steps.tolist(), "residual": self.residual.tolist(),
                 "utilities": self.utilities.tolist(), "param_norm": self.param_norm.tolist(),
                 "gap_steps": self.gap_steps.tolist(), "nash_gap": self.nash_gap.tolist(),
-                "interrupted": self.interrupted}
+                "interrupted": self.interrupted})
 
     def summary(self) -> str:
         if not self.steps.size:

@@ -9,7 +9,8 @@ from typing import Callable
 
 import numpy as np
 
-from .._validation import as_float_array, as_rng, check_int, check_psd, check_weights
+from ..core.validation import as_float_array, as_rng, check_int, check_psd, check_weights
+from ..families.bernoulli import binary_support
 
 
 class Distribution(ABC):
@@ -112,7 +113,6 @@ class Implicit(Distribution):
 # -- priors ------------------------------------------------------------------------------
 def uniform_bits(k: int) -> Finite:
     """Uniform distribution on {0,1}^k (support in the order of ``binary_support``)."""
-    from ..families.bernoulli import binary_support
 
     k = check_int(k, "k")
     return Finite(binary_support(k), np.full(2 ** k, 2.0 ** -k))

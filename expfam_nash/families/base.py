@@ -9,7 +9,12 @@ Natural and mean parameters are separate coordinates:
 * ``covariance(eta) = Hessian A(eta) = Cov[T(y)]``,
 * ``natural(mu)`` inverts the mean map on the interior of the mean domain.
 
-Tests check grad A = mean and Hessian A = covariance by finite differences.
+Besides the family itself, a family carries the *hooks* through which the engines use it (see
+:class:`~expfam_nash.families.protocol.Family`); :class:`ExponentialFamily` gives each hook a
+default that is correct for any finite family (or says "not applicable" for a continuous one),
+so a new family is one subclass and one registration. The conformance suite (tests) checks
+grad A = mean, Hessian A = covariance, natural/mean round trips, normalisation and sampling
+moments for every registered family.
 """
 from __future__ import annotations
 
@@ -17,7 +22,14 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from .._validation import as_float_array, as_rng
+from ..core.validation import as_float_array, as_rng
+
+#: above this many distinct constraint rows the recession LP is not attempted
+MAX_LP_ROWS = 200_000
+
+
+class NotDecided(Exception):
+    """The recession certificate does not apply (continuous family) or its LP is too large."""
 
 
 class ExponentialFamily(ABC):
@@ -30,6 +42,10 @@ class ExponentialFamily(ABC):
     #: True when the support is finite (enumerable)
     finite: bool
     name: str
+    #: code of the fused finite-game kernel implementing this family (``kernels.codes``), or None
+    kernel_code: int | None = None
+    #: True for the Gaussian families of the closed-form linear-Gaussian engine
+    gaussian: bool = False
 
     # -- the family ------------------------------------------------------------
     @abstractmethod
@@ -60,9 +76,65 @@ class ExponentialFamily(ABC):
     def _sample(self, eta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One draw per row of eta."""
 
+    @abstractmethod
+    def example_natural(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n natural parameters well inside the domain (for the conformance tests)."""
+
+    # -- hooks used by the engines (defaults: any finite family) -------------------------
     def natural_mask(self, n_features: int, bias_index: int | None) -> np.ndarray:
         """Free entries of a lifted parameter theta (stat_dim x n_features), eta = theta psi."""
         return np.ones((self.stat_dim, n_features), dtype=bool)
+
+    def draw(self, eta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One draw per row of ``eta`` for the samplers of the game (families with a Numba sampling
+        kernel override this; the default is :meth:`sample`)."""
+        return self.sample(eta, rng=rng)
+
+    def natural_start(self, mean_statistic: np.ndarray | None, moments: tuple[np.ndarray, np.ndarray],
+                      exact: bool = False) -> np.ndarray:
+        """Natural parameter of a start fitted to a target: ``mean_statistic`` = E[T(y)] under the
+        target (None unless the target is a finite distribution), ``moments`` = (mean, cov) of y.
+        Finite families: the target's mean statistic mixed 1% with the mean map at eta = 0 (so it
+        lies strictly inside the mean domain even for a constant pixel); ``exact`` keeps the
+        unmixed one when it is interior. Without a mean statistic: eta = 0."""
+        if not self.finite or mean_statistic is None:
+            return np.zeros(self.stat_dim)
+        if exact:
+            try:
+                return self.natural(mean_statistic[None])[0]
+            except ValueError:
+                pass
+        mu = 0.99 * mean_statistic + 0.01 * self.mean(np.zeros((1, self.stat_dim)))[0]
+        return self.natural(mu[None])[0]
+
+    def relabellings(self, support: np.ndarray) -> tuple[str, list[tuple[str, np.ndarray]]]:
+        """(kind, [(name, g(support))]): candidate relabellings g of a finite latent support (the
+        verifier keeps those that preserve the prior). Default: none known."""
+        return "", []
+
+    def rotation_variances(self, par: np.ndarray) -> np.ndarray | None:
+        """Per-unit noise variances when rotations z -> R z of the variable are symmetries of the
+        lifted family (units of equal variance can be mixed); None when they are not."""
+        return None
+
+    def recession_blocks(self, y_stats: np.ndarray, feats: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Constraint rows of the recession LP (``game.recession``): a list of (rows of theta,
+        constraint matrix over those rows' entries, row-major). A direction D is a certificate
+        when each observed statistic T(y_r) maximises <T(y), D psi_r> over the support, i.e.
+        (T(y_r) - T(y')) (x) psi_r . D >= 0 for every support point y'. Raises NotDecided for
+        continuous families and above ``MAX_LP_ROWS`` rows."""
+        if not self.finite:
+            raise NotDecided(f"{self.name}: no finite support")
+        stats = self.sufficient_statistics(self.support())
+        n, m = y_stats.shape
+        if n * stats.shape[0] > MAX_LP_ROWS:
+            raise NotDecided(f"{n * stats.shape[0]} constraint rows: LP not attempted")
+        rows = []
+        for other in stats:
+            coef = y_stats - other
+            keep = np.any(coef != 0, axis=1)
+            rows.append((coef[keep, :, None] * feats[keep, None, :]).reshape(-1, m * feats.shape[1]))
+        return [(np.arange(m), np.concatenate(rows))]
 
     # -- derived ---------------------------------------------------------------
     def log_density(self, y: np.ndarray, eta: np.ndarray) -> np.ndarray:

@@ -6,18 +6,26 @@ The variable is stored as an (N, 1) float array holding the class index.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 from scipy.special import logsumexp
 
-from .._validation import check_int
+from ..core.registry import Arg
+from ..core.validation import check_int
+from ..kernels import codes
+from ..kernels.samples import categorical_from_uniform
 from .base import ExponentialFamily
+from .registry import FAMILIES
 
 
 def _with_reference(eta: np.ndarray) -> np.ndarray:
     return np.concatenate([np.zeros((eta.shape[0], 1)), eta], axis=1)
 
 
+@FAMILIES.register("categorical", args=(Arg("K", int, 2, "number of classes"),),
+                   help="K classes, T(y) = one-hot without the reference class 0",
+                   examples=({"K": 2}, {"K": 4}))
 @dataclass(frozen=True, repr=False)
 class Categorical(ExponentialFamily):
     K: int
@@ -28,6 +36,7 @@ class Categorical(ExponentialFamily):
     dim = 1
     stat_dim = property(lambda self: self.K - 1)
     finite = True
+    kernel_code = codes.CATEGORICAL
     name = property(lambda self: f"Categorical({self.K})")
 
     def sufficient_statistics(self, y):
@@ -70,6 +79,22 @@ class Categorical(ExponentialFamily):
         p = self.probabilities(eta)
         u = rng.random((eta.shape[0], 1))
         return np.minimum((np.cumsum(p, axis=1) < u).sum(axis=1), self.K - 1)[:, None].astype(np.float64)
+
+    def draw(self, eta, rng):
+        """Numba kernel: inverse CDF of softmax((0, eta)) at u ~ U(0, 1) from ``rng``."""
+        return categorical_from_uniform(np.ascontiguousarray(eta), rng.random(eta.shape[0]))
+
+    def example_natural(self, rng, n):
+        return rng.uniform(-4.0, 4.0, (n, self.K - 1))
+
+    def relabellings(self, support):
+        """Class transpositions a <-> b."""
+        out = []
+        for a, b in combinations(range(self.K), 2):
+            z = support.copy()
+            z[support[:, 0] == a, 0], z[support[:, 0] == b, 0] = b, a
+            out.append((f"swap class {a}<->{b}", z))
+        return "class permutations", out
 
     def support(self):
         return np.arange(self.K, dtype=np.float64)[:, None]

@@ -14,14 +14,41 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_int, check_positive
+from ..core.constants import LOG_2PI
+from ..core.registry import Arg
+from ..core.validation import check_int, check_positive
 from .base import ExponentialFamily
+from .registry import FAMILIES
 
-LOG_2PI = float(np.log(2.0 * np.pi))
+
+class _Gaussian(ExponentialFamily):
+    """Hooks shared by the Gaussian families: moments-to-natural starts, rotations of the latent
+    units, and the channel view y = G f + N(0, diag(w)) of a lifted parameter used by the
+    linear-Gaussian engine and the invariants."""
+
+    gaussian = True
+    finite = False
+    #: the fixed isotropic variance, or None when the variance is learned
+    fixed_variance: float | None = None
+
+    def location_coefficients(self, par: np.ndarray) -> np.ndarray:
+        """G with E[y | u] = G psi(u) for a lifted parameter ``par`` (d x n_features)."""
+        raise NotImplementedError
+
+    def noise_variances(self, par: np.ndarray) -> np.ndarray:
+        """The diagonal noise variances of y given u."""
+        raise NotImplementedError
+
+    def rotation_variances(self, par):
+        return self.noise_variances(par)
 
 
+@FAMILIES.register("gaussian-fixed", args=(Arg("d", int, 1, "dimension"),
+                                            Arg("variance", float, 1.0, "the fixed isotropic variance")),
+                   help="N(eta, variance I) on R^d, T(y) = y / variance (eta is the mean)",
+                   examples=({"d": 1, "variance": 0.5}, {"d": 2, "variance": 1.5}))
 @dataclass(frozen=True, repr=False)
-class GaussianFixed(ExponentialFamily):
+class GaussianFixed(_Gaussian):
     d: int
     variance: float = 1.0
 
@@ -31,7 +58,7 @@ class GaussianFixed(ExponentialFamily):
 
     dim = property(lambda self: self.d)
     stat_dim = property(lambda self: self.d)
-    finite = False
+    fixed_variance = property(lambda self: self.variance)
     name = property(lambda self: f"GaussianFixed({self.d}, variance={self.variance:g})")
 
     def sufficient_statistics(self, y):
@@ -60,9 +87,27 @@ class GaussianFixed(ExponentialFamily):
     def _sample(self, eta, rng):
         return eta + np.sqrt(self.variance) * rng.standard_normal(eta.shape)
 
+    def example_natural(self, rng, n):
+        return rng.standard_normal((n, self.d))
 
+    def natural_start(self, mean_statistic, moments, exact=False):
+        return self.natural(moments[0][None] / self.variance)[0]
+
+    def location_coefficients(self, par):
+        return par
+
+    def noise_variances(self, par):
+        return np.full(self.d, self.variance)
+
+    def rotation_variances(self, par):
+        return np.full(self.d, 1.0)
+
+
+@FAMILIES.register("gaussian-learned", args=(Arg("d", int, 1, "dimension"),),
+                   help="N(m, diag v) on R^d with learned variance, T(y) = (y, y^2), second block < 0",
+                   examples=({"d": 1}, {"d": 2}))
 @dataclass(frozen=True, repr=False)
-class GaussianLearned(ExponentialFamily):
+class GaussianLearned(_Gaussian):
     d: int
 
     def __post_init__(self):
@@ -70,7 +115,6 @@ class GaussianLearned(ExponentialFamily):
 
     dim = property(lambda self: self.d)
     stat_dim = property(lambda self: 2 * self.d)
-    finite = False
     name = property(lambda self: f"GaussianLearned({self.d})")
 
     def _split(self, eta):
@@ -132,3 +176,18 @@ class GaussianLearned(ExponentialFamily):
 
     def _sample(self, eta, rng):
         return self.location(eta) + np.sqrt(self.variances(eta)) * rng.standard_normal((eta.shape[0], self.d))
+
+    def example_natural(self, rng, n):
+        return np.concatenate([rng.standard_normal((n, self.d)), -rng.uniform(0.25, 3.0, (n, self.d))], axis=1)
+
+    def natural_start(self, mean_statistic, moments, exact=False):
+        mean, cov = moments
+        var = np.maximum(np.diag(cov), 1e-3)
+        return np.concatenate([mean / var, -0.5 / var])
+
+    def location_coefficients(self, par):
+        return par[:self.d] * self.noise_variances(par)[:, None]
+
+    def noise_variances(self, par):
+        """v = -1 / (2 beta), beta the precision block in the constant (last) column."""
+        return -0.5 / par[self.d:, -1]

@@ -14,7 +14,10 @@ from itertools import combinations, combinations_with_replacement
 
 import numpy as np
 
-from .._validation import as_float_array, as_rng, check_int, check_positive
+from ..core.arrays import row_keys
+from ..core.registry import Arg
+from ..core.validation import as_float_array, as_rng, check_int, check_positive
+from .registry import LIFTS
 
 
 class Lift(ABC):
@@ -25,6 +28,9 @@ class Lift(ABC):
     #: column of the constant feature, or None
     bias_index: int | None
     name: str
+    #: True when psi(u) = (u, 1): the variable itself, then a constant column (the linear-Gaussian
+    #: engine and the rotation symmetries need this form)
+    affine: bool = False
 
     @abstractmethod
     def _features(self, u: np.ndarray) -> np.ndarray: ...
@@ -42,11 +48,13 @@ class Lift(ABC):
         return self.name
 
 
+@LIFTS.register("affine", args=(Arg("input_dim", int, 1, "dimension of u"),), help="psi(u) = (u, 1)")
 @dataclass(frozen=True, repr=False)
 class Affine(Lift):
     """psi(u) = (u, 1)."""
 
     input_dim: int
+    affine = True
 
     def __post_init__(self):
         check_int(self.input_dim, "input_dim")
@@ -57,13 +65,6 @@ class Affine(Lift):
 
     def _features(self, u):
         return np.concatenate([u, np.ones((u.shape[0], 1))], axis=1)
-
-
-def _row_keys(points: np.ndarray) -> np.ndarray:
-    """One opaque key per row (its bytes, as a numpy void scalar), sortable and comparable.
-    "+ 0.0" maps -0.0 to +0.0: the two compare equal but have different bytes."""
-    pts = np.ascontiguousarray(np.asarray(points, dtype=np.float64) + 0.0)
-    return pts.view(np.dtype((np.void, pts.dtype.itemsize * pts.shape[1]))).ravel()
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -80,7 +81,7 @@ class _TableLift(Lift):
         tab = as_float_array(self.table, "features", ndim=2)
         if tab.shape[0] != sup.shape[0]:
             raise ValueError(f"features: expected one row per support point ({sup.shape[0]}), got {tab.shape[0]}")
-        keys = _row_keys(sup)
+        keys = row_keys(sup)
         order = np.argsort(keys, kind="stable")
         if np.any(keys[order][1:] == keys[order][:-1]):
             raise ValueError("support: points must be distinct")
@@ -94,7 +95,7 @@ class _TableLift(Lift):
 
     def indices(self, u: np.ndarray) -> np.ndarray:
         """Row of the support holding each point of ``u`` (binary search over the sorted keys)."""
-        keys = _row_keys(u)
+        keys = row_keys(u)
         pos = np.minimum(np.searchsorted(self._sorted_keys, keys), self._sorted_keys.size - 1)
         found = self._sorted_keys[pos] == keys
         if not found.all():
@@ -106,6 +107,8 @@ class _TableLift(Lift):
         return self.table[self.indices(u)]
 
 
+@LIFTS.register("onehot", args=(Arg("support", None, None, "the finite support of u", cli=False),),
+                help="psi(u) = e_index(u) on a finite support: a tabular conditional")
 class OneHot(_TableLift):
     """psi(u) = e_{index(u)} on a finite support: a tabular conditional (any one is reachable)."""
 
@@ -118,6 +121,10 @@ class OneHot(_TableLift):
     name = property(lambda self: f"OneHot({self.support.shape[0]})")
 
 
+@LIFTS.register("features", args=(Arg("support", None, None, "the finite support of u", cli=False),
+                                  Arg("features", None, None, "one row of features per support point", cli=False),
+                                  Arg("bias", bool, False, "append a constant column")),
+                help="user-supplied feature table on a finite support")
 class Features(_TableLift):
     """User-supplied features on a finite support; ``bias=True`` appends a constant column.
 
@@ -138,6 +145,10 @@ class Features(_TableLift):
     name = property(lambda self: f"Features({self.support.shape[0]}x{self.table.shape[1]})")
 
 
+@LIFTS.register("polynomial", args=(Arg("input_dim", int, 1, "dimension of u"),
+                                    Arg("degree", int, 2, "largest total degree"),
+                                    Arg("multilinear", bool, False, "square-free monomials only")),
+                help="all monomials of total degree <= degree, constant last")
 @dataclass(frozen=True, repr=False)
 class Polynomial(Lift):
     """All monomials of total degree <= ``degree`` (constant last).
@@ -172,6 +183,9 @@ class Polynomial(Lift):
         return np.column_stack(cols + [np.ones(u.shape[0])])
 
 
+@LIFTS.register("fourier", args=(Arg("input_dim", int, 1, "dimension of u"), Arg("count", int, 32, "features"),
+                                 Arg("scale", float, 1.0, "length scale"), Arg("seed", int, 0, "random seed")),
+                help="random Fourier features sqrt(2/count) cos(W u / scale + b), constant last")
 @dataclass(frozen=True, repr=False, eq=False)
 class Fourier(Lift):
     """Random Fourier features sqrt(2/count) cos(W u / scale + b), W ~ N(0, I), b ~ U[0, 2 pi),

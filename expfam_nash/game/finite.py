@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import MAX_ENUMERATION
+from ..core.arrays import lookup_rows, row_index
+from ..core.validation import MAX_ENUMERATION
 from ..environment import Finite, FiniteJoint
-from ..families import Bernoulli
-from ..kernels import finite_game
+from ..kernels import codes, finite_game
 from ..kernels.pairs import bernoulli_product_col_sums, bernoulli_product_row_sums, pair_sums
-from .players import Player
+from .players import Player, check_player
 
 #: Jacobians are formed for at most this many free parameters
 MAX_JACOBIAN_SIZE = 6000
@@ -33,18 +33,16 @@ MAX_JACOBIAN_SIZE = 6000
 FUSED_MAX_PAIRS = 2 ** 12
 
 
-def _key(row: np.ndarray) -> bytes:
-    return np.ascontiguousarray(row + 0.0, dtype=np.float64).tobytes()     # + 0.0: -0.0 -> +0.0
-
-
-def _support_index(lift_support_keys: dict, points: np.ndarray, name: str) -> np.ndarray:
-    idx = np.empty(points.shape[0], dtype=np.int64)
-    for r, row in enumerate(points):
-        j = lift_support_keys.get(_key(row))
-        if j is None:
-            raise ValueError(f"{name}: point {row.tolist()} is outside the family's support")
-        idx[r] = j
-    return idx
+def _kernel_code(family, name: str) -> int | None:
+    """The family's fused-kernel code (None: the generic blocked path); ValueError for a family
+    that is not finite or whose code the kernel does not know."""
+    if not family.finite:
+        raise ValueError(f"{name}: {family.name} has no finite support; the finite engine needs finite families")
+    code = family.kernel_code
+    if code is not None and code not in codes.KNOWN:
+        raise ValueError(f"{name}: {family.name} declares kernel code {code!r}, which the fused kernel does not "
+                         f"implement (known: {codes.KNOWN}); declare None for the generic path")
+    return code
 
 
 def _kron_sum(weights: np.ndarray, cov: np.ndarray, feats: np.ndarray) -> np.ndarray:
@@ -54,50 +52,55 @@ def _kron_sum(weights: np.ndarray, cov: np.ndarray, feats: np.ndarray) -> np.nda
 
 
 class FiniteEngine:
-    """Exact utilities, pseudo-gradients, Hessians and Jacobian of a game on finite X and Z."""
+    """Exact utilities, pseudo-gradients, Hessians and Jacobian of a game on finite X and Z.
+
+    Families with a fused-kernel code (``kernel_code``) run through one compiled call per evaluation
+    on small games; every finite family runs through the generic blocked path (NumPy and the
+    pair-sum kernels over ``log_partition``, ``mean`` and ``covariance``)."""
 
     def __init__(self, decoder: Player, encoder: Player, data: Finite, prior: Finite,
-                 labeled: FiniteJoint | None, alpha: float, rho: float, block: int = 256):
+                 labelled: FiniteJoint | None, alpha: float, rho: float, block: int = 256):
         fx, fz = decoder.family, encoder.family
+        code_x, code_z = _kernel_code(fx, "decoder family"), _kernel_code(fz, "encoder family")
         nx, nz = fx.support_size, fz.support_size
         if float(nx) * float(nz) > MAX_ENUMERATION:
             raise ValueError(f"latent/data spaces: |X| x |Z| = {nx} x {nz} pairs is too many to enumerate "
                              f"(limit {MAX_ENUMERATION:.3g}); use the sampled engine (game.estimate)")
         self.decoder, self.encoder, self.alpha, self.rho, self.block = decoder, encoder, alpha, rho, block
         X, Z = fx.support(), fz.support()
-        xkeys = {_key(r): i for i, r in enumerate(X)}
-        zkeys = {_key(r): i for i, r in enumerate(Z)}
+        xkeys, zkeys = row_index(X), row_index(Z)
         self.X, self.Z = X, Z
         self.T_X, self.logh_X, self.chi_X = fx.sufficient_statistics(X), fx.log_base_measure(X), encoder.lift(X)
         self.S_Z, self.logg_Z, self.psi_Z = fz.sufficient_statistics(Z), fz.log_base_measure(Z), decoder.lift(Z)
         # data rows (a subset of X)
         fx.check_support(data.points, "data points")
-        self.data_index = _support_index(xkeys, data.points, "data points")
+        self.data_index = lookup_rows(xkeys, data.points, "data points")
         self.pi_D = data.weights
         self.T_D, self.logh_D, self.chi_D = self.T_X[self.data_index], self.logh_X[self.data_index], self.chi_X[self.data_index]
         # prior on the full Z support
         fz.check_support(prior.points, "prior points")
         self.pi_Z = np.zeros(Z.shape[0])
-        np.add.at(self.pi_Z, _support_index(zkeys, prior.points, "prior points"), prior.weights)
+        np.add.at(self.pi_Z, lookup_rows(zkeys, prior.points, "prior points"), prior.weights)
         with np.errstate(divide="ignore"):
             self.logpi_Z, self.logpi_D = np.log(self.pi_Z), np.log(self.pi_D)
         # labelled table: rows = labelled x points, columns = full Z support
-        self.labeled = None
-        if labeled is not None and alpha > 0:
-            li = _support_index(xkeys, fx.check_support(labeled.x_points, "labelled x"), "labelled x")
-            lj = _support_index(zkeys, fz.check_support(labeled.z_points, "labelled z"), "labelled z")
+        self.labelled = None
+        if labelled is not None and alpha > 0:
+            li = lookup_rows(xkeys, fx.check_support(labelled.x_points, "labelled x"), "labelled x")
+            lj = lookup_rows(zkeys, fz.check_support(labelled.z_points, "labelled z"), "labelled z")
             table = np.zeros((li.size, Z.shape[0]))
-            table[:, lj] = labeled.table
-            self.labeled = (li, table)
-        self.product_path = isinstance(fx, Bernoulli) and fx.d >= 4
+            table[:, lj] = labelled.table
+            self.labelled = (li, table)
+        # Bernoulli latents and data factorise over bits: the product-form pair sums
+        self.bits_z = code_z == codes.BERNOULLI
+        self.product_path = code_x == codes.BERNOULLI and fx.stat_dim >= 4
         self._penalty_diag = {name: rho * pl.penalty_mask.ravel()[pl.mask.ravel()]
                               for name, pl in (("decoder", decoder), ("encoder", encoder))}
-        self.fused = float(nx) * float(nz) <= FUSED_MAX_PAIRS
+        self.fused = float(nx) * float(nz) <= FUSED_MAX_PAIRS and code_x is not None and code_z is not None
         if self.fused:
-            code = lambda fam: finite_game.BERNOULLI if isinstance(fam, Bernoulli) else finite_game.CATEGORICAL
-            li, table = self.labeled if self.labeled is not None else (np.zeros(0, np.int64), np.zeros((0, Z.shape[0])))
+            li, table = self.labelled if self.labelled is not None else (np.zeros(0, np.int64), np.zeros((0, Z.shape[0])))
             c = np.ascontiguousarray
-            self._fused_args = (code(fx), code(fz), c(self.T_X), c(self.logh_X), c(self.chi_X), c(self.S_Z),
+            self._fused_args = (code_x, code_z, c(self.T_X), c(self.logh_X), c(self.chi_X), c(self.S_Z),
                                 c(self.logg_Z), c(self.psi_Z), self.data_index, c(self.pi_D), c(self.pi_Z),
                                 li, c(table), float(alpha), float(rho),
                                 decoder.penalty_mask.astype(np.float64), encoder.penalty_mask.astype(np.float64))
@@ -116,7 +119,7 @@ class FiniteEngine:
     # -- the two weighted sums -----------------------------------------------------------
     def decoder_column_sums(self, phi) -> np.ndarray:
         """CW_j = sum_{i in data} pi(x_i) q(z_j|x_i) (T(x_i), 1, log h(x_i))."""
-        if isinstance(self.encoder.family, Bernoulli):
+        if self.bits_z:
             return bernoulli_product_col_sums(self.encoder.natural(phi, self.chi_D), self.logpi_D, self.row_feat_D)
         e_d, b_d, _ = self._encoder_natural(phi, self.chi_D)
         _, cw = pair_sums(np.ascontiguousarray(e_d), np.ascontiguousarray(self.S_Z.T), self.logpi_D - b_d,
@@ -131,8 +134,8 @@ class FiniteEngine:
                           self.col_feat_Z, np.zeros((self.T_X.shape[0], 0)), self.block)
         return rw
 
-    def _labeled_sums(self):
-        li, table = self.labeled
+    def _labelled_sums(self):
+        li, table = self.labelled
         cw = table.T @ np.column_stack([self.T_X[li], np.ones(li.size), self.logh_X[li]])
         rw = table @ self.col_feat_Z
         return li, cw, rw
@@ -152,7 +155,11 @@ class FiniteEngine:
         return util, grad
 
     def evaluate(self, theta, phi):
-        """(L_p, L_q, grad_theta, grad_phi, column/row weights used by the Hessians); L2 penalty included."""
+        """(L_p, L_q, grad_theta, grad_phi); L2 penalty included."""
+        return self._evaluate(theta, phi)[:4]
+
+    def _evaluate(self, theta, phi):
+        """(L_p, L_q, grad_theta, grad_phi, column/row weights used by the Hessians)."""
         if self.fused:
             args = self._fused_args
             return finite_game.evaluate(*args[:2], np.ascontiguousarray(theta), np.ascontiguousarray(phi), *args[2:])
@@ -163,31 +170,21 @@ class FiniteEngine:
         rw = self.encoder_row_sums(e_z, a_z) * (1 - a) if a < 1 else np.zeros((e_x.shape[0], e_x.shape[1] + 2))
         lp, gp = self._from_columns(cw, e_z, a_z, mu_z, self.psi_Z)
         lq, gq = self._from_rows(rw, e_x, b_x, mu_x, self.chi_X)
-        if self.labeled is not None:
-            li, lcw, lrw = self._labeled_sums()
+        if self.labelled is not None:
+            li, lcw, lrw = self._labelled_sums()
             lcw, lrw = a * lcw, a * lrw
             u, g = self._from_columns(lcw, e_z, a_z, mu_z, self.psi_Z)
             lp, gp, cw = lp + u, gp + g, cw + lcw
             u, g = self._from_rows(lrw, e_x[li], b_x[li], mu_x[li], self.chi_X[li])
             lq, gq = lq + u, gq + g
             np.add.at(rw, li, lrw)
-        pen_p, pen_q = self.decoder.penalty_mask, self.encoder.penalty_mask
-        lp -= 0.5 * self.rho * float(np.sum((theta * pen_p) ** 2))
-        lq -= 0.5 * self.rho * float(np.sum((phi * pen_q) ** 2))
-        return lp, lq, gp - self.rho * theta * pen_p, gq - self.rho * phi * pen_q, cw, rw
+        (pen_p, dp), (pen_q, dq) = self.decoder.penalty(theta, self.rho), self.encoder.penalty(phi, self.rho)
+        return lp - pen_p, lq - pen_q, gp - dp, gq - dq, cw, rw
 
-    # -- public engine protocol -------------------------------------------------------------
-    def utilities(self, theta, phi):
-        lp, lq, *_ = self.evaluate(theta, phi)
-        return lp, lq
-
-    def gradient(self, theta, phi):
-        _, _, gp, gq, _, _ = self.evaluate(theta, phi)
-        return gp, gq
-
+    # -- the engine protocol (game.engine.GameEngine) ------------------------------------------
     def own_hessians(self, theta, phi, _weights=None):
         """-sum_j c_j Cov_p(T|z_j) (x) psi_j psi_j^T and the encoder's mirror, on free coordinates."""
-        _, _, _, _, cw, rw = self.evaluate(theta, phi) if _weights is None else (None,) * 4 + _weights
+        _, _, _, _, cw, rw = self._evaluate(theta, phi) if _weights is None else (None,) * 4 + _weights
         return self._hessian("decoder", theta, cw), self._hessian("encoder", phi, rw)
 
     def _hessian(self, player, par, sums):
@@ -212,8 +209,8 @@ class FiniteEngine:
 
     def player_objective(self, theta, phi, player: str):
         """(utility, gradient on free coordinates, Hessian) of one player, from one evaluation."""
-        lp, lq, gp, gq, cw, rw = self.evaluate(theta, phi)
-        if player == "decoder":
+        lp, lq, gp, gq, cw, rw = self._evaluate(theta, phi)
+        if check_player(player) == "decoder":
             return lp, gp[self.decoder.mask], self._hessian(player, theta, cw)
         return lq, gq[self.encoder.mask], self._hessian(player, phi, rw)
 
@@ -244,7 +241,7 @@ class FiniteEngine:
         size = int(mp.sum() + mq.sum())
         if size > MAX_JACOBIAN_SIZE:
             raise ValueError(f"params: {size} free parameters is too many for a dense Jacobian (limit {MAX_JACOBIAN_SIZE})")
-        *_, cw, rw = self.evaluate(theta, phi)
+        *_, cw, rw = self._evaluate(theta, phi)
         hp, hq = self.own_hessians(theta, phi, _weights=(cw, rw))
         scale = 1.0 - self.alpha
         e_z, a_z, mu_z = self._decoder_natural(theta)
@@ -259,9 +256,11 @@ class FiniteEngine:
         bottom = np.hstack([j_qp[np.ix_(mq, mp)], hq])
         return np.vstack([top, bottom])
 
-    def ascent(self, theta, phi, lr: float, n_steps: int, tol: float):
-        """Simultaneous gradient ascent in the fused kernel (small games only); see
-        ``kernels.finite_game.simultaneous_ascent``."""
+    def flow(self, theta, phi, lr: float, n_steps: int, tol: float):
+        """Simultaneous gradient ascent in the fused kernel (small games with kernel codes; None
+        otherwise); see ``kernels.finite_game.simultaneous_ascent``."""
+        if not self.fused:
+            return None
         args = self._fused_args
         return finite_game.simultaneous_ascent(
             *args[:2], np.ascontiguousarray(theta, dtype=np.float64), np.ascontiguousarray(phi, dtype=np.float64),
@@ -282,8 +281,8 @@ class FiniteEngine:
             else:
                 ii, jj = np.meshgrid(np.arange(self.X.shape[0]), np.nonzero(self.pi_Z > 0)[0], indexing="ij")
             rows_t.append((ii.ravel(), jj.ravel()))
-        if self.labeled is not None:
-            li, table = self.labeled
+        if self.labelled is not None:
+            li, table = self.labelled
             r, c = np.nonzero(table > 0)
             rows_t.append((li[r], c))
         i = np.concatenate([p[0] for p in rows_t])
@@ -292,13 +291,33 @@ class FiniteEngine:
             return self.T_X[i], self.psi_Z[j]
         return self.S_Z[j], self.chi_X[i]
 
-    # -- tables for invariants -------------------------------------------------------------
+    # -- the finite-support capability (game.engine.FiniteSupport) -----------------------------
+    def support(self, player: str) -> np.ndarray:
+        return self.X if check_player(player) == "decoder" else self.Z
+
+    def support_statistics(self, player: str) -> np.ndarray:
+        return self.T_X if check_player(player) == "decoder" else self.S_Z
+
+    def support_features(self, player: str) -> np.ndarray:
+        return self.psi_Z if check_player(player) == "decoder" else self.chi_X
+
+    def data_rows(self) -> np.ndarray:
+        return self.data_index
+
+    def data_on_support(self) -> np.ndarray:
+        pi_x = np.zeros(self.X.shape[0])
+        pi_x[self.data_index] = self.pi_D
+        return pi_x
+
+    def prior_on_support(self) -> np.ndarray:
+        return self.pi_Z
+
     def decoder_table(self, theta) -> np.ndarray:
         """p(x_i | z_j) for all x in X, z in Z (|X| x |Z|)."""
         e_z, a_z, _ = self._decoder_natural(theta)
         return np.exp(self.T_X @ e_z.T + self.logh_X[:, None] - a_z)
 
-    def encoder_table(self, phi, rows: np.ndarray) -> np.ndarray:
-        """q(z_j | x_i) for the given rows of X."""
-        e, b, _ = self._encoder_natural(phi, self.chi_X[rows])
+    def encoder_table(self, phi, rows: np.ndarray | None = None) -> np.ndarray:
+        """q(z_j | x_i) for the given rows of X (all of X by default)."""
+        e, b, _ = self._encoder_natural(phi, self.chi_X if rows is None else self.chi_X[rows])
         return np.exp(e @ self.S_Z.T + self.logg_Z - b[:, None])

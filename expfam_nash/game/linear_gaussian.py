@@ -29,9 +29,10 @@ from functools import cached_property
 
 import numpy as np
 
-__all__ = ["LinearGaussianEngine"]
+from ..core.constants import LOG_2PI
+from ..core.registry import renamed
 
-_LOG_2PI = float(np.log(2.0 * np.pi))
+__all__ = ["LinearGaussianEngine"]
 
 
 def _second_moment(mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
@@ -141,11 +142,11 @@ class _Player:
         if self.var is not None:
             s = self.var
             quad = np.sum(Q) - 2.0 * np.sum(par * C) + np.sum((par @ M) * par)
-            return float(-quad / (2 * s) - 0.5 * self.n * (_LOG_2PI + np.log(s)) - penalty)
+            return float(-quad / (2 * s) - 0.5 * self.n * (LOG_2PI + np.log(s)) - penalty)
         eta1, beta = par[: self.n], par[self.n:, -1]
         quad = np.einsum("ab,bc,ac->a", eta1, M, eta1)
         ll = np.sum(eta1 * C) + Q @ beta + np.sum(quad / (4 * beta)) + 0.5 * np.sum(np.log(-2 * beta))
-        return float(ll - 0.5 * self.n * _LOG_2PI - penalty)
+        return float(ll - 0.5 * self.n * LOG_2PI - penalty)
 
     def linear_grad(self, par: np.ndarray, M: np.ndarray, C: np.ndarray, Q) -> np.ndarray:
         """The part of the pseudo-gradient that is linear in (M, C, Q); batched over leading axes.
@@ -244,9 +245,10 @@ class LinearGaussianEngine:
     concatenate([theta[theta_mask], phi[phi_mask]]).
     """
 
+    @renamed(labeled_mean="labelled_mean", labeled_cov="labelled_cov")
     def __init__(self, data_dim: int, latent_dim: int, decoder_var: float | None, encoder_var: float | None,
                  data_mean, data_cov, prior_mean=None, prior_cov=None, alpha: float = 0.0, rho: float = 0.0,
-                 labeled_mean=None, labeled_cov=None):
+                 labelled_mean=None, labelled_cov=None):
         d = _dimension(data_dim, "data_dim")
         k = _dimension(latent_dim, "latent_dim")
         s = _variance(decoder_var, "decoder_var")
@@ -260,15 +262,15 @@ class LinearGaussianEngine:
             raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
         if not (np.isfinite(rho) and rho >= 0.0):
             raise ValueError(f"rho must be a finite float >= 0, got {rho}")
-        if (labeled_mean is None) != (labeled_cov is None):
-            raise ValueError("labeled_mean and labeled_cov must be given together")
-        if labeled_mean is None:
+        if (labelled_mean is None) != (labelled_cov is None):
+            raise ValueError("labelled_mean and labelled_cov must be given together")
+        if labelled_mean is None:
             if alpha > 0:
-                raise ValueError("alpha > 0 requires labeled_mean and labeled_cov")
+                raise ValueError("alpha > 0 requires labelled_mean and labelled_cov")
             R_lab = np.zeros((d + k + 1, d + k + 1))
         else:
-            R_lab = _second_moment(_vector(labeled_mean, d + k, "labeled_mean"),
-                                   _covariance(labeled_cov, d + k, "labeled_cov"))
+            R_lab = _second_moment(_vector(labelled_mean, d + k, "labelled_mean"),
+                                   _covariance(labelled_cov, d + k, "labelled_cov"))
         x_idx, z_idx, one = np.arange(d), d + np.arange(k), [d + k]
 
         def player(name, var, R, y_idx, u_idx):
@@ -302,6 +304,22 @@ class LinearGaussianEngine:
     def gradient(self, theta, phi) -> tuple[np.ndarray, np.ndarray]:
         """Full-shaped pseudo-gradients (d L_p/d theta, d L_q/d phi), exactly 0 off-mask."""
         return self.evaluate(theta, phi)[2:]
+
+    def player_objective(self, theta, phi, player: str):
+        """(utility, gradient on the free coordinates, own Hessian) of one player, from one
+        computation of the moments."""
+        theta, phi, _, _, mom_p, mom_q = self._moments(theta, phi)
+        if player == "decoder":
+            return (self._dec.utility(theta, *mom_p), self._dec.grad(theta, *mom_p)[self._dec.mask],
+                    self._dec.hessian(theta, mom_p[0]))
+        if player == "encoder":
+            return (self._enc.utility(phi, *mom_q), self._enc.grad(phi, *mom_q)[self._enc.mask],
+                    self._enc.hessian(phi, mom_q[0]))
+        raise ValueError(f"player: expected 'decoder' or 'encoder', got {player!r}")
+
+    def flow(self, theta, phi, lr: float, n_steps: int, tol: float):
+        """No compiled flow: the generic loop of ``dynamics`` integrates it."""
+        return None
 
     def own_hessians(self, theta, phi) -> tuple[np.ndarray, np.ndarray]:
         """(d^2 L_p/d theta^2, d^2 L_q/d phi^2) on the free coordinates."""

@@ -30,6 +30,9 @@ class Params:
     def to_dict(self) -> dict:
         return {"theta": self.theta.tolist(), "phi": self.phi.tolist()}
 
+    def summary(self) -> str:
+        return f"theta {self.theta.shape}, phi {self.phi.shape}, |params| {self.norm():.4g}"
+
     def __repr__(self) -> str:
         return f"Params(theta={self.theta.shape}, phi={self.phi.shape}, norm={self.norm():.4g})"
 

@@ -8,6 +8,23 @@ import numpy as np
 
 from ..families.base import ExponentialFamily
 from ..families.lifts import Lift
+from ..families.protocol import check_family
+
+#: the two players, in the order of the flat layout (theta first, then phi)
+PLAYERS = ("decoder", "encoder")
+
+
+def l2_penalty(par: np.ndarray, mask: np.ndarray, rho: float) -> tuple[float, np.ndarray]:
+    """(rho/2 |par * mask|^2, its gradient rho * par * mask): the game's L2 penalty on the entries
+    flagged in ``mask`` (the weights of non-constant features, see ``Player.penalty_mask``)."""
+    penalised = par * mask
+    return 0.5 * rho * float(np.sum(penalised ** 2)), rho * penalised
+
+
+def check_player(name: str) -> str:
+    if name not in PLAYERS:
+        raise ValueError(f"player: expected one of {PLAYERS}, got {name!r}")
+    return name
 
 
 @dataclass(frozen=True)
@@ -18,6 +35,9 @@ class Player:
 
     family: ExponentialFamily
     lift: Lift
+
+    def __post_init__(self):
+        check_family(self.family)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -32,15 +52,19 @@ class Player:
     @cached_property
     def penalty_mask(self) -> np.ndarray:
         """Entries the L2 penalty acts on: free weights of non-constant features."""
-        pm = self.mask.copy()
+        mask = self.mask.copy()
         if self.lift.bias_index is not None:
-            pm[:, self.lift.bias_index] = False
-        pm.setflags(write=False)
-        return pm
+            mask[:, self.lift.bias_index] = False
+        mask.setflags(write=False)
+        return mask
 
     @property
     def size(self) -> int:
         return int(self.mask.sum())
+
+    def penalty(self, par: np.ndarray, rho: float) -> tuple[float, np.ndarray]:
+        """The L2 penalty rho/2 |par|^2 over ``penalty_mask`` and its gradient."""
+        return l2_penalty(par, self.penalty_mask, rho)
 
     def natural(self, theta: np.ndarray, features: np.ndarray) -> np.ndarray:
         """eta(u) = theta psi(u) for each row of ``features`` = psi(u)."""

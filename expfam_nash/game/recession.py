@@ -10,18 +10,18 @@ such a D is a linear programme:
 
     maximise sum_r a_r . D   subject to   a_r . D >= 0 for all constraint rows a_r,  -1 <= D <= 1,
 
-with a_r = (2 y_rc - 1) psi_r for Bernoulli coordinate c, and a_r = (e_{y_r} - e_c') (x) psi_r for every
-other class c' of a categorical. A positive optimum is a certificate (the returned D).
+with rows a_r from the family's ``recession_blocks`` hook: (T(y_r) - T(y')) (x) psi_r for every other
+support point y' (any finite family); a family may split the LP into independent blocks (Bernoulli:
+(2 y_rc - 1) psi_r per coordinate c). A positive optimum is a certificate (the returned D).
 """
 from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import linprog
 
-from ..families import Bernoulli, Categorical
+from ..families.base import MAX_LP_ROWS, NotDecided
 
-#: above this many distinct constraint rows the LP is not attempted
-MAX_LP_ROWS = 200_000
+__all__ = ["recession_direction", "NotDecided", "MAX_LP_ROWS"]
 
 
 def _lp_direction(rows: np.ndarray, free: np.ndarray) -> np.ndarray | None:
@@ -42,10 +42,6 @@ def _lp_direction(rows: np.ndarray, free: np.ndarray) -> np.ndarray | None:
     return out
 
 
-class NotDecided(Exception):
-    """The certificate does not apply (continuous family) or the LP is too large to attempt."""
-
-
 def recession_direction(family, y_stats: np.ndarray, feats: np.ndarray, free: np.ndarray) -> np.ndarray | None:
     """A direction D (shape of theta) along which the supremum escapes, or None if there is none
     (then every best response of this player is attained).
@@ -54,31 +50,11 @@ def recession_direction(family, y_stats: np.ndarray, feats: np.ndarray, free: np
     coordinates D may use (mask, minus penalised entries when rho > 0). Raises ``NotDecided`` for
     families without a finite support and for LPs above ``MAX_LP_ROWS`` rows."""
     m, k = free.shape
-    if isinstance(family, Bernoulli):
-        if y_stats.shape[0] > MAX_LP_ROWS:
-            raise NotDecided(f"{y_stats.shape[0]} weighted pairs: LP not attempted")
-        out = np.zeros((m, k))
-        found = False
-        for c in range(m):
-            rows = (2 * y_stats[:, c:c + 1] - 1) * feats
-            d = _lp_direction(rows, free[c])
-            if d is not None:
-                out[c], found = d, True
-        return out if found else None
-    if isinstance(family, Categorical):
-        n = y_stats.shape[0]
-        if n * (m + 1) > MAX_LP_ROWS:
-            raise NotDecided(f"{n * (m + 1)} constraint rows: LP not attempted")
-        cls = np.where(y_stats.sum(1) > 0, y_stats.argmax(1) + 1, 0)
-        rows = []
-        for other in range(m + 1):
-            coef = np.zeros((n, m))
-            has = cls > 0
-            coef[has, cls[has] - 1] += 1.0
-            if other > 0:
-                coef[:, other - 1] -= 1.0
-            keep = cls != other
-            rows.append((coef[keep, :, None] * feats[keep, None, :]).reshape(-1, m * k))
-        d = _lp_direction(np.concatenate(rows), free.ravel())
-        return None if d is None else d.reshape(m, k)
-    raise NotDecided(f"{type(family).__name__}: no finite support")
+    out = np.zeros((m, k))
+    found = False
+    for rows_of_theta, constraints in family.recession_blocks(y_stats, feats):
+        d = _lp_direction(constraints, free[rows_of_theta].ravel())
+        if d is not None:
+            out[rows_of_theta] = d.reshape(len(rows_of_theta), k)
+            found = True
+    return out if found else None

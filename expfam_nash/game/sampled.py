@@ -12,21 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..families import Bernoulli, Categorical
-from ..kernels.samples import bernoulli_from_uniform, categorical_from_uniform, outer_moments
+from ..core.formatting import number
+from ..kernels.samples import outer_moments
 from .params import Params
 from .players import Player
 
 
 def draw(player: Player, theta: np.ndarray, features: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One y ~ p_theta(y | u) per row of ``features`` = psi(u), through the Numba kernels where they exist."""
-    eta = np.ascontiguousarray(player.natural(theta, features))
-    fam = player.family
-    if isinstance(fam, Bernoulli):
-        return bernoulli_from_uniform(eta, rng.random(eta.shape))
-    if isinstance(fam, Categorical):
-        return categorical_from_uniform(eta, rng.random(eta.shape[0]))
-    return fam.sample(eta, rng=rng)
+    """One y ~ p_theta(y | u) per row of ``features`` = psi(u) (the family's ``draw`` hook)."""
+    return player.family.draw(np.ascontiguousarray(player.natural(theta, features)), rng)
 
 
 @dataclass(frozen=True)
@@ -60,8 +54,13 @@ class SampledEstimate:
 
     def summary(self) -> str:
         (lp, lq), (sp, sq) = self.utilities, self.utilities_se
-        return (f"sampled with n={self.n_samples}: L_p = {lp:.6g} +- {sp:.2g}, L_q = {lq:.6g} +- {sq:.2g}, "
-                f"|grad| = {np.sqrt(np.sum(self.gradient.theta**2) + np.sum(self.gradient.phi**2)):.4g}")
+        return (f"sampled with n={self.n_samples}: L_p = {number(lp, 6)} +- {number(sp, 2)}, L_q = {number(lq, 6)} "
+                f"+- {number(sq, 2)}, |grad| = {number(self.gradient.norm())}")
+
+    def to_dict(self) -> dict:
+        return {"utilities": list(self.utilities), "utilities_se": list(self.utilities_se),
+                "gradient": self.gradient.to_dict(), "gradient_se": self.gradient_se.to_dict(),
+                "options": {"n_samples": self.n_samples}}
 
 
 def _combine(parts):
@@ -91,16 +90,14 @@ def estimate(game, params: Params, n_samples: int, rng: np.random.Generator) -> 
         x = draw(dec, th, dec.lift(z), rng)
         enc_parts.append((1 - a, _moments(player_samples(enc, ph, z, enc.lift(x)))))
     if a > 0:
-        x, z = game.labeled.sample(n_samples, rng=rng)
+        x, z = game.labelled.sample(n_samples, rng=rng)
         dec_parts.append((a, _moments(player_samples(dec, th, x, dec.lift(z)))))
         enc_parts.append((a, _moments(player_samples(enc, ph, z, enc.lift(x)))))
     out = []
     for parts, player, p in ((dec_parts, dec, th), (enc_parts, enc, ph)):
         u, u_se = _combine([(w, m[0], m[1]) for w, m in parts])
         g, g_se = _combine([(w, m[2], m[3]) for w, m in parts])
-        pm = player.penalty_mask
-        u -= 0.5 * game.rho * float(np.sum((p * pm) ** 2))
-        g = g - game.rho * p * pm
-        out.append((float(u), float(u_se), g, g_se))
+        pen, dpen = player.penalty(p, game.rho)
+        out.append((float(u - pen), float(u_se), g - dpen, g_se))
     (lp, sp, gp, gsp), (lq, sq, gq, gsq) = out
     return SampledEstimate((lp, lq), (sp, sq), Params(gp, gq), Params(gsp, gsq), n_samples)

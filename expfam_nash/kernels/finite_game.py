@@ -14,8 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
-BERNOULLI = 0
-CATEGORICAL = 1
+from .codes import BERNOULLI, CATEGORICAL  # noqa: F401  (CATEGORICAL: re-exported for callers)
 
 
 @njit(cache=True)

@@ -15,12 +15,12 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from .._validation import check_int
+from ..core.validation import check_int
 from ..families.bernoulli import binary_support
 from . import heads as H
 from . import priors as P
 from .mlp import MLP, MLPSpec
-from .vae import LatentModel, _cast, _dtype, data_head
+from .vae import NetworkModel, _cast, _dtype, data_head
 
 MAX_LATENT_BITS = 16
 ORDERS = ("ladder", "reverse")
@@ -32,7 +32,7 @@ def _bernoulli_table(logits: np.ndarray, configs: np.ndarray) -> np.ndarray:
     return L @ configs.T - np.logaddexp(0, L).sum(1, keepdims=True)
 
 
-class HierarchicalVAE(LatentModel):
+class HierarchicalVAE(NetworkModel):
     """pi(z0) p(z1|z0) p(x|z1) with a ladder or reverse encoder (module docstring)."""
 
     def __init__(self, data_dim: int, k0: int, k1: int, *, hidden=(64,), activation: str = "tanh",

@@ -27,6 +27,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
+from ..core.constants import LOG_2PI
+
 IDENTITY, TANH, RELU = 0, 1, 2
 ACTIVATIONS = {"identity": IDENTITY, "linear": IDENTITY, "tanh": TANH, "relu": RELU}
 
@@ -347,7 +349,7 @@ def gaussian_learned_head(o, t, grad, scale, lo, hi):
     n, m2 = o.shape
     m = m2 // 2
     ll = np.empty(n)
-    c = 0.5 * math.log(2 * math.pi)
+    c = 0.5 * LOG_2PI
     for i in range(n):
         acc = 0.0
         for j in range(m):
@@ -366,7 +368,7 @@ def gaussian_learned_head_reference(o, t, lo, hi):
     mu, s = o[:, :m].astype(np.float64), np.clip(o[:, m:].astype(np.float64), lo, hi)
     r = t - mu
     prec = np.exp(-s)
-    ll = (-0.5 * r * r * prec - 0.5 * s - 0.5 * np.log(2 * np.pi)).sum(1)
+    ll = (-0.5 * r * r * prec - 0.5 * s - 0.5 * LOG_2PI).sum(1)
     return ll, np.concatenate([r * prec, 0.5 * (r * r * prec - 1)], axis=1)
 
 
@@ -457,14 +459,14 @@ def categorical_sample_reference(o, u):
 
 # -- optimiser --------------------------------------------------------------------------------
 @njit(**_JIT)
-def adam_ascent(p, g, m, v, lr, b1, b2, eps, t, decay):
+def adam_ascent(p, g, m, v, lr, b1, b2, eps, t, rho):
     """One Adam step that *increases* the objective whose gradient is g (step t >= 1):
-    g' = g - decay * p; m <- b1 m + (1-b1) g'; v <- b2 v + (1-b2) g'^2;
+    g' = g - rho * p; m <- b1 m + (1-b1) g'; v <- b2 v + (1-b2) g'^2;
     p <- p + lr * mhat / (sqrt(vhat) + eps) with bias-corrected mhat, vhat."""
     c1 = 1.0 / (1.0 - b1 ** t)
     c2 = 1.0 / (1.0 - b2 ** t)
     for i in range(p.size):
-        gi = g[i] - decay * p[i]
+        gi = g[i] - rho * p[i]
         mi = b1 * m[i] + (1.0 - b1) * gi
         vi = b2 * v[i] + (1.0 - b2) * gi * gi
         m[i] = mi
@@ -472,8 +474,8 @@ def adam_ascent(p, g, m, v, lr, b1, b2, eps, t, decay):
         p[i] += lr * (mi * c1) / (math.sqrt(vi * c2) + eps)
 
 
-def adam_ascent_reference(p, g, m, v, lr, b1, b2, eps, t, decay):
-    g = g - decay * p
+def adam_ascent_reference(p, g, m, v, lr, b1, b2, eps, t, rho):
+    g = g - rho * p
     m = b1 * m + (1 - b1) * g
     v = b2 * v + (1 - b2) * g * g
     p = p + lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)

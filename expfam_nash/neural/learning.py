@@ -27,7 +27,9 @@ players move (simultaneous play).
   documented bias: with the ladder encoder, the decoder's p(z1|z0) net is used by q but gets no
   gradient through q (as in symmetric learning).
 
-``step`` updates the arrays of ``state`` in place (for speed) and returns ``(state, info)``.
+``step`` updates the arrays of ``state`` in place (for speed) and returns ``(state, info)``; the
+random numbers come only from the ``rng`` it is given. ``LEARNING_METHODS`` registers both rules
+(the CLI's ``--method`` choices and ``TrainConfig.method``).
 """
 from __future__ import annotations
 
@@ -35,24 +37,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_int, check_nonnegative, check_positive, check_unit_interval
+from ..core.jsonable import jsonable
+from ..core.registry import Registry
+from ..core.validation import check_int, check_nonnegative, check_positive, check_unit_interval
 from . import heads as H
 from . import kernels as K
+from .protocol import HeadModel
+
+LEARNING_METHODS: Registry = Registry("learning method")
 
 
 @dataclass(frozen=True)
 class Adam:
-    """Adam hyper-parameters; ``decay`` is the L2 weight rho of THEORY.md (ascent on L - rho/2 |w|^2)."""
+    """Adam hyper-parameters; ``rho`` is the L2 weight of THEORY.md (ascent on L - rho/2 |w|^2)."""
 
     lr: float = 1e-3
     b1: float = 0.9
     b2: float = 0.999
     eps: float = 1e-8
-    decay: float = 0.0
+    rho: float = 0.0
 
     def __post_init__(self):
         check_positive(self.lr, "lr")
-        check_nonnegative(self.decay, "decay")
+        check_nonnegative(self.rho, "rho")
         for name in ("b1", "b2"):
             v = getattr(self, name)
             if not 0 <= v < 1:
@@ -71,17 +78,27 @@ class LearnerState:
 
 
 @dataclass(frozen=True)
-class StepInfo:
-    """What one step measured: each player's mean log-density on its own training pairs."""
+class LearningInfo:
+    """What one learning step measured: each player's mean log-density on its own training pairs
+    (symmetric learning) or the batch's ELBO estimate."""
 
     step: int
     decoder_ll: float
     encoder_ll: float
     elbo: float = float("nan")
 
-    def as_dict(self) -> dict:
-        return {"step": self.step, "decoder_ll": self.decoder_ll, "encoder_ll": self.encoder_ll,
-                "elbo": self.elbo}
+    def to_dict(self) -> dict:
+        return jsonable({"step": self.step, "decoder_ll": self.decoder_ll, "encoder_ll": self.encoder_ll,
+                         "elbo": self.elbo})
+
+    def summary(self) -> str:
+        return (f"step {self.step}: decoder {self.decoder_ll:.4g}, encoder {self.encoder_ll:.4g}, "
+                f"ELBO {self.elbo:.4g}")
+
+
+#: the older name of :class:`LearningInfo` (kept for code written against it; ``dynamics.StepInfo``
+#: is the step record of the game's algorithms)
+StepInfo = LearningInfo
 
 
 def init(model, seed=None, dtype=np.float32) -> LearnerState:
@@ -93,7 +110,7 @@ def _adam(state: LearnerState, names, opt: Adam) -> None:
     t = state.step + 1
     for n in names:
         K.adam_ascent(state.params[n], state.grads[n], state.m[n], state.v[n], opt.lr, opt.b1, opt.b2, opt.eps,
-                      t, opt.decay)
+                      t, opt.rho)
 
 
 def _check_batch(x, model, rng) -> None:
@@ -152,8 +169,10 @@ def symmetric_gradients(model, state: LearnerState, x, rng, *, labelled=None, al
     return float(ll_p[:n].mean()), float(ll_q[:nz].mean())
 
 
+@LEARNING_METHODS.register("symmetric", help="symmetric equilibrium learning: each player fits its own "
+                                             "conditional on samples drawn by the other")
 def symmetric_step(model, state: LearnerState, x, rng, *, opt: Adam = Adam(), labelled=None,
-                   alpha: float = 0.0) -> tuple[LearnerState, StepInfo]:
+                   alpha: float = 0.0) -> tuple[LearnerState, LearningInfo]:
     """One simultaneous step of symmetric equilibrium learning (see the module docstring)."""
     _check_batch(x, model, rng)
     check_unit_interval(alpha, "alpha")
@@ -164,7 +183,7 @@ def symmetric_step(model, state: LearnerState, x, rng, *, opt: Adam = Adam(), la
     ll_p, ll_q = symmetric_gradients(model, state, x, rng, labelled=labelled, alpha=alpha)
     _adam(state, model.players["decoder"] + model.players["encoder"], opt)
     state.step += 1
-    return state, StepInfo(state.step, ll_p, ll_q)
+    return state, LearningInfo(state.step, ll_p, ll_q)
 
 
 # -- ELBO -------------------------------------------------------------------------------------
@@ -173,10 +192,10 @@ def elbo_gradients(model, state: LearnerState, x, rng, *, samples: int = 2) -> f
     if not model.has_prior_density:
         raise ValueError("method: the ELBO needs a prior with a density; an implicit prior works only "
                          "with symmetric learning")
-    if isinstance(getattr(model, "q_head", None), H.GaussianLearned):
+    if isinstance(getattr(model, "q_head", None), H.GaussianLogVariance):
         return _elbo_reparam(model, state, x, rng)
     check_int(samples, "samples", minimum=2)
-    if hasattr(model, "q_head") and "encoder" in model.nets:
+    if isinstance(model, HeadModel) and "encoder" in model.nets:
         return _elbo_score_one_layer(model, state, x, rng, samples)
     return _elbo_score_generic(model, state, x, rng, samples)
 
@@ -224,7 +243,7 @@ def _elbo_reparam(model, state: LearnerState, x, rng) -> float:
     n, k = x.shape[0], model.latent_dim
     enc, dec = model.nets["encoder"], model.nets["decoder"]
     o, cache_q = enc.forward(p["encoder"], np.ascontiguousarray(x, dtype=p["encoder"].dtype))
-    mu, s = o[:, :k].astype(np.float64), np.clip(o[:, k:].astype(np.float64), *H._LOGVAR_RANGE)
+    mu, s = o[:, :k].astype(np.float64), np.clip(o[:, k:].astype(np.float64), *H.LOGVAR_RANGE)
     eps = rng.standard_normal((n, k))
     sigma = np.exp(0.5 * s)
     z = (mu + sigma * eps).astype(o.dtype)
@@ -240,14 +259,13 @@ def _elbo_reparam(model, state: LearnerState, x, rng) -> float:
     return float((ll - kl).mean())
 
 
+@LEARNING_METHODS.register("elbo", help="the ELBO baseline: reparametrised (Gaussian latents) or score-function "
+                                        "(discrete latents) gradients")
 def elbo_step(model, state: LearnerState, x, rng, *, opt: Adam = Adam(), samples: int = 2
-              ) -> tuple[LearnerState, StepInfo]:
+              ) -> tuple[LearnerState, LearningInfo]:
     """One ELBO ascent step on both networks (see the module docstring for the estimators)."""
     _check_batch(x, model, rng)
     elbo = elbo_gradients(model, state, x, rng, samples=samples)
     _adam(state, model.players["decoder"] + model.players["encoder"], opt)
     state.step += 1
-    return state, StepInfo(state.step, float("nan"), float("nan"), elbo)
-
-
-METHODS = {"symmetric": symmetric_step, "elbo": elbo_step}
+    return state, LearningInfo(state.step, float("nan"), float("nan"), elbo)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_rng
+from ..core.validation import as_rng
 from . import kernels as K
 
 

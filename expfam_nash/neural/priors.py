@@ -1,13 +1,19 @@
 """Latent distributions pi(z): uniform bits, N(0, I), uniform classes, products, and implicit
 priors known only through a sampler (the case the ELBO cannot handle and the symmetric game can).
+
+Every prior has ``dim``, ``support`` ("binary", "real", "categorical" or a product of them),
+``has_density``, ``configurations`` (the number of values of z, inf when not finite), ``sample``,
+``log_prob`` and, when finite, ``enumerate``.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
+from ..core.constants import LOG_2PI
 from ..families.bernoulli import MAX_BITS_ENUMERABLE, binary_support
 
 
@@ -18,6 +24,7 @@ class UniformBits:
     dim: int
     support = "binary"
     has_density = True
+    configurations = property(lambda self: 2 ** self.dim)
 
     def sample(self, n: int, rng, dtype=np.float32) -> np.ndarray:
         return (rng.random((n, self.dim)) < 0.5).astype(dtype)
@@ -38,13 +45,14 @@ class StandardNormal:
     dim: int
     support = "real"
     has_density = True
+    configurations = math.inf
 
     def sample(self, n: int, rng, dtype=np.float32) -> np.ndarray:
         return rng.standard_normal((n, self.dim), dtype=dtype)
 
     def log_prob(self, z: np.ndarray) -> np.ndarray:
         z = z.astype(np.float64)
-        return -0.5 * (z * z).sum(1) - 0.5 * self.dim * np.log(2 * np.pi)
+        return -0.5 * (z * z).sum(1) - 0.5 * self.dim * LOG_2PI
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class UniformClasses:
     dim: int
     support = "categorical"
     has_density = True
+    configurations = property(lambda self: self.dim)
 
     def sample(self, n: int, rng, dtype=np.float32) -> np.ndarray:
         return np.eye(self.dim, dtype=dtype)[rng.integers(0, self.dim, n)]
@@ -76,6 +85,7 @@ class Implicit:
     sampler: Callable[[int, np.random.Generator], np.ndarray]
     support: str = "real"
     has_density = False
+    configurations = math.inf
 
     def __post_init__(self):
         if self.support not in ("binary", "real"):
@@ -110,6 +120,10 @@ class Product:
     @property
     def support(self) -> str:
         return "+".join(p.support for p in self.parts)
+
+    @property
+    def configurations(self) -> float:
+        return math.prod(p.configurations for p in self.parts)
 
     def sample(self, n: int, rng, dtype=np.float32) -> np.ndarray:
         return np.concatenate([p.sample(n, rng, dtype) for p in self.parts], axis=1)

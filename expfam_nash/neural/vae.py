@@ -2,7 +2,8 @@
 exponential-family heads, the prior pi(z) is uniform bits, N(0, I), a class label times either,
 or an implicit sampler.
 
-Every model exposes the same small interface, used by :mod:`.learning` and :mod:`.evaluation`:
+Every model exposes the same small interface (the contract of :mod:`.protocol`), used by
+:mod:`.learning` and :mod:`.evaluation`:
 
 * ``nets``: name -> :class:`MLP`; ``players``: "decoder"/"encoder" -> names of the nets it owns;
 * ``encode(params, x, rng, labels=None)``: latents z ~ q(z|x) (label part fixed where given);
@@ -16,9 +17,11 @@ Every model exposes the same small interface, used by :mod:`.learning` and :mod:
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .._validation import as_rng, check_int
+from ..core.validation import as_rng, check_int
 from . import heads as H
 from . import priors as P
 from .mlp import MLP, MLPSpec
@@ -32,7 +35,7 @@ def latent_head(prior):
         return H.Bernoulli(prior.dim)
     if prior.support == "categorical":
         return H.Categorical(prior.dim)
-    return H.GaussianLearned(prior.dim)
+    return H.GaussianLogVariance(prior.dim)
 
 
 def data_head(kind: str, dim: int, variance: float = 1.0):
@@ -41,7 +44,7 @@ def data_head(kind: str, dim: int, variance: float = 1.0):
     if kind == "gaussian":
         return H.GaussianFixed(dim, variance)
     if kind == "gaussian-learned":
-        return H.GaussianLearned(dim)
+        return H.GaussianLogVariance(dim)
     raise ValueError(f"data head: expected 'bernoulli', 'gaussian' or 'gaussian-learned', got {kind!r}")
 
 
@@ -54,8 +57,8 @@ def _cast(a, params) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=_dtype(params))
 
 
-class LatentModel:
-    """Shared plumbing: parameter init, dtype handling, gradient buffers."""
+class NetworkModel:
+    """Shared plumbing of the network models: parameter init, dtype handling, gradient buffers."""
 
     nets: dict[str, MLP]
     players: dict[str, tuple[str, ...]]
@@ -73,7 +76,7 @@ class LatentModel:
         return self.prior.has_density
 
 
-class VAE(LatentModel):
+class VAE(NetworkModel):
     """One latent layer: pi(z) p(x|z) and q(z|x)."""
 
     def __init__(self, data_dim: int, prior, *, hidden=(64,), activation: str = "tanh",
@@ -154,7 +157,7 @@ class VAE(LatentModel):
         return self.q_head.log_prob(o, _cast(z, params), np.empty_like(o))
 
     def enumerate_latents(self) -> np.ndarray:
-        if not hasattr(self.prior, "enumerate") or isinstance(self.prior, (P.StandardNormal, P.Implicit)):
+        if math.isinf(self.prior.configurations):
             raise ValueError("prior: the latent space is not finite")
         return self.prior.enumerate()
 

@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 import sympy as sp
 
+from ..core.registry import renamed
 from .core import SymbolicGame, parameter_matrix
 from .families import bernoulli_logpdf
 
@@ -52,8 +53,9 @@ def conditional_tables(theta: sp.Matrix, phi: sp.Matrix, d: int, k: int):
     return logp, q, logq
 
 
+@renamed(labeled="labelled")
 def bernoulli_game(data: Sequence[Sequence[int]], data_weights: Sequence | None = None, latent_dim: int = 1,
-                   prior_weights: Sequence | None = None, alpha=0, labeled=None, rho=0) -> SymbolicGame:
+                   prior_weights: Sequence | None = None, alpha=0, labelled=None, rho=0) -> SymbolicGame:
     """The symbolic Bernoulli pair (module docstring); d = len(data[0]) <= 2 and k <= 2 advised."""
     pts = [tuple(int(v) for v in p) for p in data]
     d, k = len(pts[0]), int(latent_dim)
@@ -70,10 +72,10 @@ def bernoulli_game(data: Sequence[Sequence[int]], data_weights: Sequence | None 
     Lp = sum(wi * q[x, z] * logp[x, z] for x, wi in zip(pts, w) for z in Z)
     Lq = sum(pj * p[x, z] * logq[x, z] for z, pj in zip(Z, pz) for x in X)
     lab_vals = []
-    if labeled is not None:
-        tab = [[sp.sympify(v) for v in row] for row in labeled]
+    if labelled is not None:
+        tab = [[sp.sympify(v) for v in row] for row in labelled]
         if len(tab) != len(X) or any(len(r) != len(Z) for r in tab):
-            raise ValueError("labeled: expected a 2^d x 2^k table over (X, Z) in binary_support order")
+            raise ValueError("labelled: expected a 2^d x 2^k table over (X, Z) in binary_support order")
         lab_vals = [v for r in tab for v in r]
         Lab_p = sum(tab[i][j] * logp[x, z] for i, x in enumerate(X) for j, z in enumerate(Z))
         Lab_q = sum(tab[i][j] * logq[x, z] for i, x in enumerate(X) for j, z in enumerate(Z))
@@ -83,6 +85,6 @@ def bernoulli_game(data: Sequence[Sequence[int]], data_weights: Sequence | None 
     Lp -= rho / 2 * sum(v ** 2 for v in theta[:, :k])
     Lq -= rho / 2 * sum(v ** 2 for v in phi[:, :d])
     spec = dict(kind="bernoulli", data=pts, data_weights=w, latent_dim=k, prior_weights=pz, alpha=alpha,
-                labeled=None if labeled is None else [[sp.sympify(v) for v in r] for r in labeled], rho=rho)
+                labelled=None if labelled is None else [[sp.sympify(v) for v in r] for r in labelled], rho=rho)
     return SymbolicGame(f"bernoulli(d={d}, k={k})", theta, phi, np.ones((d, k + 1), bool),
                         np.ones((k, d + 1), bool), Lp, Lq, _free(w + pz + lab_vals + [alpha, rho]), spec)

@@ -43,9 +43,9 @@ def engine_game(sym: SymbolicGame) -> Game:
         d, k = pts.shape[1], sp_["latent_dim"]
         data = Finite(pts, np.array([_f(v) for v in sp_["data_weights"]]))
         prior = Finite(binary_support(k), np.array([_f(v) for v in sp_["prior_weights"]]))
-        lab = None if sp_["labeled"] is None else FiniteJoint(binary_support(d), binary_support(k), _arr(sp_["labeled"]))
+        lab = None if sp_["labelled"] is None else FiniteJoint(binary_support(d), binary_support(k), _arr(sp_["labelled"]))
         return Game(Player(Bernoulli(d), Affine(k)), Player(Bernoulli(k), Affine(d)), data, prior,
-                    labeled=lab, alpha=alpha, rho=rho, name="bernoulli")
+                    labelled=lab, alpha=alpha, rho=rho, name="bernoulli")
     if kind == "tabular":
         P = _arr(sp_["joint"])
         nx, nz = P.shape
@@ -54,17 +54,17 @@ def engine_game(sym: SymbolicGame) -> Game:
         px, pz = P.sum(1), P.sum(0)
         data, prior = Finite(xs[px > 0], px[px > 0]), Finite(zs[pz > 0], pz[pz > 0])
         return Game(Player(Categorical(nx), OneHot(zs)), Player(Categorical(nz), OneHot(xs)), data, prior,
-                    labeled=lab, alpha=alpha, rho=rho, name="tabular")
+                    labelled=lab, alpha=alpha, rho=rho, name="tabular")
     if kind == "linear_gaussian":
         d, k = sp_["d"], sp_["k"]
         fam = lambda var, n: GaussianLearned(n) if var is None else GaussianFixed(n, _f(var))
         data = Gaussian(_arr(sp_["data_mean"]).ravel(), _arr(sp_["data_cov"]))
         prior = Gaussian(_arr(sp_["prior_mean"]).ravel(), _arr(sp_["prior_cov"]))
         lab = None
-        if sp_["labeled_mean"] is not None:
-            lab = GaussianJoint(_arr(sp.Matrix(list(sp_["labeled_mean"]))).ravel(), _arr(sp_["labeled_cov"]), d)
+        if sp_["labelled_mean"] is not None:
+            lab = GaussianJoint(_arr(sp.Matrix(list(sp_["labelled_mean"]))).ravel(), _arr(sp_["labelled_cov"]), d)
         return Game(Player(fam(sp_["decoder_var"], d), Affine(k)), Player(fam(sp_["encoder_var"], k), Affine(d)),
-                    data, prior, labeled=lab, alpha=alpha, rho=rho, name="linear-gaussian")
+                    data, prior, labelled=lab, alpha=alpha, rho=rho, name="linear-gaussian")
     raise ValueError(f"engine_game: unknown kind {kind!r}")
 
 

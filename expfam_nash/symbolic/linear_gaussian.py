@@ -22,6 +22,7 @@ from typing import Sequence
 import numpy as np
 import sympy as sp
 
+from ..core.registry import renamed
 from .core import SymbolicGame, parameter_matrix
 from .families import gaussian_fixed_logpdf, gaussian_learned_logpdf
 
@@ -68,9 +69,10 @@ def _second(mean: sp.Matrix, cov: sp.Matrix) -> sp.Matrix:
     return cov + mean * mean.T
 
 
+@renamed(labeled_mean="labelled_mean", labeled_cov="labelled_cov")
 def linear_gaussian_game(d: int, k: int, decoder_var=None, encoder_var=None, data_mean=None, data_cov=None,
-                         prior_mean=None, prior_cov=None, alpha=0, rho=0, labeled_mean=None,
-                         labeled_cov=None) -> SymbolicGame:
+                         prior_mean=None, prior_cov=None, alpha=0, rho=0, labelled_mean=None,
+                         labelled_cov=None) -> SymbolicGame:
     """The symbolic linear-Gaussian pair. ``decoder_var``/``encoder_var``: a number or symbol
     (fixed variance) or None (learned diagonal). Moments may be numbers or symbols; defaults:
     data (0, I), prior (0, I)."""
@@ -102,8 +104,8 @@ def linear_gaussian_game(d: int, k: int, decoder_var=None, encoder_var=None, dat
     consts = set()
     for obj in (m, C, mz, Cz, alpha, rho) + tuple(v for v in (s, t) if v is not None):
         consts |= set(sp.sympify(obj).free_symbols)
-    if labeled_mean is not None:
-        lm, lc = sp.Matrix(list(labeled_mean)), sp.Matrix(labeled_cov)
+    if labelled_mean is not None:
+        lm, lc = sp.Matrix(list(labelled_mean)), sp.Matrix(labelled_cov)
         consts |= set(lm.free_symbols) | set(lc.free_symbols)
         sec = _second(lm, lc)
         y = list(xs) + list(zs)
@@ -111,11 +113,11 @@ def linear_gaussian_game(d: int, k: int, decoder_var=None, encoder_var=None, dat
         lab_q = expect_quadratic(_logpdf(phi, k, t, zs, xs), y, list(lm), sec)
         Lp, Lq = (1 - alpha) * Lp + alpha * lab_p, (1 - alpha) * Lq + alpha * lab_q
     elif alpha != 0:
-        raise ValueError("alpha: a labelled weight needs labeled_mean and labeled_cov")
+        raise ValueError("alpha: a labelled weight needs labelled_mean and labelled_cov")
     Lp -= rho / 2 * sum(v ** 2 for v in theta[:, :k])
     Lq -= rho / 2 * sum(v ** 2 for v in phi[:, :d])
     spec = dict(kind="linear_gaussian", d=d, k=k, decoder_var=s, encoder_var=t, data_mean=m, data_cov=C,
-                prior_mean=mz, prior_cov=Cz, alpha=alpha, rho=rho, labeled_mean=labeled_mean, labeled_cov=labeled_cov)
+                prior_mean=mz, prior_cov=Cz, alpha=alpha, rho=rho, labelled_mean=labelled_mean, labelled_cov=labelled_cov)
     mode = lambda v: "learned" if v is None else "fixed"
     return SymbolicGame(f"linear-gaussian(d={d}, k={k}, decoder {mode(s)}, encoder {mode(t)})", theta, phi,
                         tmask, pmask, Lp, Lq, tuple(sorted(consts, key=str)), spec)

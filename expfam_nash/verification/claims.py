@@ -38,6 +38,13 @@ class Finding:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict: expected one of {VERDICTS}, got {self.verdict!r}")
 
+    def summary(self) -> str:
+        return f"[{self.verdict}] {self.condition}"
+
+    def to_dict(self) -> dict:
+        return {"condition": self.condition, "verdict": self.verdict, "evidence": list(self.evidence),
+                "detail": self.detail}
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -56,9 +63,12 @@ class Claim:
             return "open"
         return "holds under stated conditions" if "open" not in kinds else "partly open"
 
+    def summary(self) -> str:
+        return f"{self.number}. {self.title}: {self.verdict} ({len(self.findings)} findings)"
+
     def to_dict(self) -> dict:
         return {"claim": self.number, "title": self.title, "statement": self.statement, "verdict": self.verdict,
-                "findings": [f.__dict__ for f in self.findings]}
+                "findings": [f.to_dict() for f in self.findings]}
 
 
 REGISTER: tuple[Claim, ...] = (
@@ -83,7 +93,7 @@ REGISTER: tuple[Claim, ...] = (
                 "verified on generated instances", ("test:tests/test_game_exact.py::test_newton_best_response_matches_generic_optimiser",),
                 f"{N}; compared with BFGS to 1e-6 in value and |grad| <= 1e-8"),
         Finding("data with a constant coordinate (any rho: the bias is not penalised)", "refuted by counterexample",
-                ("cmd:expfam-nash solve bernoulli --data independent:0.3,1.0 --latent-dim 1 --l2 0.5",
+                ("cmd:expfam-nash solve bernoulli --data independent:0.3,1.0 --latent-dim 1 --rho 0.5",
                  T + "test_counterexample_constant_pixel_has_no_finite_equilibrium"),
                 "the decoder's bias for the constant bit escapes to +infinity: no best response exists"),
     )),
@@ -94,7 +104,7 @@ REGISTER: tuple[Claim, ...] = (
                 f"continuous on that compact ball, so Brouwer gives an equilibrium; solve reaches it on {N}"),
         Finding("rho > 0 with an unpenalised bias column and data with a constant coordinate",
                 "refuted by counterexample",
-                ("cmd:expfam-nash verify bernoulli --data independent:0.3,1.0 --latent-dim 1 --l2 0.5",
+                ("cmd:expfam-nash verify bernoulli --data independent:0.3,1.0 --latent-dim 1 --rho 0.5",
                  T + "test_counterexample_constant_pixel_has_no_finite_equilibrium"),
                 "certified: a recession direction of the decoder holds for every encoder, so no finite equilibrium exists"),
         Finding("rho >= 0, affine lifts, data and prior marginals strictly inside (0, 1): the collapsed point "

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
+from ..core.jsonable import jsonable
 from ..game import Game, Params
+from ..stats import dobrushin, stationary, total_variation
 
 #: the chain is formed over all of X up to this many points
 MAX_CHAIN_STATES = 4096
@@ -39,33 +40,26 @@ class Consistency:
                 f"{self.stationary_gap:.3g} <= bound {self.bound:.3g} (tau(K) = {self.contraction:.4g})")
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        return jsonable(dict(self.__dict__))
 
 
 def consistency(game: Game, params: Params) -> Consistency:
     """The joint gap, the one-step and stationary gaps of the reconstruction chain, and the bound."""
-    eng = game.engine
-    if not hasattr(eng, "psi_Z"):
+    finite = game.finite_support
+    if finite is None:
         raise ValueError("game: consistency is computed for finite pairs")
-    nx = eng.X.shape[0]
+    nx = finite.support("decoder").shape[0]
     if nx > MAX_CHAIN_STATES:
         raise ValueError(f"game: |X| = {nx} states is too many to form the chain (limit {MAX_CHAIN_STATES})")
-    params = game._check(params)
-    pi_x = np.zeros(nx)
-    pi_x[eng.data_index] = eng.pi_D
-    q = eng.encoder_table(params.phi, np.arange(nx))          # (|X|, |Z|)
-    p = eng.decoder_table(params.theta)                       # (|X|, |Z|)
-    j_q, j_p = pi_x[:, None] * q, eng.pi_Z[None, :] * p
-    joint = 0.5 * float(np.abs(j_q - j_p).sum())
+    params = game.check(params)
+    pi_x = finite.data_on_support()
+    q = finite.encoder_table(params.phi)                      # (|X|, |Z|)
+    p = finite.decoder_table(params.theta)                    # (|X|, |Z|)
+    j_q, j_p = pi_x[:, None] * q, finite.prior_on_support()[None, :] * p
+    joint = total_variation(j_q.ravel(), j_p.ravel())
     kernel = q @ p.T                                          # K[x, x']
-    one_step = 0.5 * float(np.abs(pi_x @ kernel - pi_x).sum())
-    vals, vecs = np.linalg.eig(kernel.T)
-    star = np.real(vecs[:, np.argmin(np.abs(vals - 1.0))])
-    star = np.abs(star) / np.abs(star).sum()
-    stationary = 0.5 * float(np.abs(star - pi_x).sum())
-    # tau(K) = max over pairs of rows of TV; rows of a probability kernel
-    tau = 0.0
-    for i in range(nx):
-        tau = max(tau, 0.5 * float(np.abs(kernel[i] - kernel).sum(axis=1).max()))
+    one_step = total_variation(pi_x @ kernel, pi_x)
+    stationary_gap = total_variation(stationary(kernel).probs, pi_x)
+    tau = dobrushin(kernel)
     bound = 2 * joint / (1 - tau) if tau < 1 else float("inf")
-    return Consistency(joint, one_step, stationary, tau, bound)
+    return Consistency(joint, one_step, stationary_gap, tau, bound)

@@ -28,6 +28,7 @@ from itertools import combinations
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from ..core.jsonable import jsonable
 from ..game import Game, Params
 
 
@@ -49,8 +50,8 @@ class RosenCertificate:
                 f"{self.max_eigenvalue:.4g} with r = ({self.weights[0]:.4g}, {self.weights[1]:.4g})")
 
     def to_dict(self) -> dict:
-        return {"holds": self.holds, "kind": self.kind, "weights": list(self.weights),
-                "max_eigenvalue": self.max_eigenvalue, "rho_star": self.rho_star, "reason": self.reason}
+        return jsonable({"holds": self.holds, "kind": self.kind, "weights": self.weights,
+                         "max_eigenvalue": self.max_eigenvalue, "rho_star": self.rho_star, "reason": self.reason})
 
 
 def _sym_max_eig(jac: np.ndarray, n_theta: int, log_ratio: float, basis: np.ndarray | None) -> float:
@@ -93,12 +94,14 @@ def _diameter(points: np.ndarray) -> float:
 
 def global_certificate(game: Game) -> RosenCertificate:
     """The explicit level rho* for finite pairs (see the module docstring)."""
-    eng = game.engine
-    if not hasattr(eng, "psi_Z"):
+    finite = game.finite_support
+    if finite is None:
         return RosenCertificate(False, "global", (1.0, 1.0), float("nan"), float("nan"),
                                 "explicit bounds are implemented for finite pairs only")
-    c = (1 - game.alpha) * _diameter(eng.T_X) * _diameter(eng.S_Z) \
-        * float(np.linalg.norm(eng.psi_Z, axis=1).max()) * float(np.linalg.norm(eng.chi_X, axis=1).max())
+    c = (1 - game.alpha) * _diameter(finite.support_statistics("decoder")) \
+        * _diameter(finite.support_statistics("encoder")) \
+        * float(np.linalg.norm(finite.support_features("decoder"), axis=1).max()) \
+        * float(np.linalg.norm(finite.support_features("encoder"), axis=1).max())
     unpenalised = [name for name, pl in (("decoder", game.decoder), ("encoder", game.encoder))
                    if np.any(pl.mask & ~pl.penalty_mask)]
     if unpenalised:

@@ -9,6 +9,7 @@ for categorical latents, each kept only if it preserves the prior. The action on
 
 both linear least-squares problems over the support, required to hold exactly (the lift and the
 family must be closed under g; affine and one-hot lifts, Bernoulli and categorical families are).
+The candidate relabellings come from the latent family's ``relabellings`` hook.
 
 Gaussian latents: rotations z -> R z (a continuous group of dimension k(k-1)/2) when the prior is
 N(0, c I); see ``Game.symmetry_tangents`` for the orbit's tangent space at a point.
@@ -16,12 +17,12 @@ N(0, c I); see ``Game.symmetry_tangents`` for the orbit's tangent space at a poi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import combinations
 
 import numpy as np
 
+from ..core.arrays import lookup_rows, row_index
+from ..dynamics.stability import orbit_rank
 from ..environment import Finite, Gaussian
-from ..families import Bernoulli, Categorical
 from ..game import Game, Params
 
 
@@ -39,6 +40,10 @@ class SymmetryGroup:
     def summary(self) -> str:
         cont = f", continuous dimension {self.continuous_dimension}" if self.continuous_dimension else ""
         return f"{self.description} (order {self.order}{cont})"
+
+    def to_dict(self) -> dict:
+        return {"description": self.description, "order": self.order,
+                "continuous_dimension": self.continuous_dimension}
 
 
 def _closure_order(gens: list[np.ndarray], n: int, limit: int = 50_000) -> int:
@@ -58,14 +63,6 @@ def _closure_order(gens: list[np.ndarray], n: int, limit: int = 50_000) -> int:
     return len(seen)
 
 
-def _prior_on_support(game: Game, support: np.ndarray) -> np.ndarray:
-    keys = {np.ascontiguousarray(r).tobytes(): i for i, r in enumerate(support)}
-    pi = np.zeros(support.shape[0])
-    for pt, w in zip(game.prior.points, game.prior.weights):
-        pi[keys[np.ascontiguousarray(pt).tobytes()]] += w
-    return pi
-
-
 def latent_symmetries(game: Game) -> SymmetryGroup:
     """The relabellings of z that preserve the prior (and the labelled joint, which fixes them all)."""
     fam = game.encoder.family
@@ -82,32 +79,14 @@ def latent_symmetries(game: Game) -> SymmetryGroup:
     if not (fam.finite and isinstance(game.prior, Finite)):
         return SymmetryGroup("none computed (implicit prior)")
     support = fam.support()
-    pi = _prior_on_support(game, support)
-    index = {np.ascontiguousarray(r).tobytes(): i for i, r in enumerate(support)}
-
-    def perm_of(mapped: np.ndarray) -> np.ndarray:
-        return np.array([index[np.ascontiguousarray(r).tobytes()] for r in mapped])
-
-    candidates: list[tuple[str, np.ndarray]] = []
-    if isinstance(fam, Bernoulli):
-        for j in range(fam.d):
-            z = support.copy()
-            z[:, j] = 1 - z[:, j]
-            candidates.append((f"flip z{j}", perm_of(z)))
-        for a, b in combinations(range(fam.d), 2):
-            z = support.copy()
-            z[:, [a, b]] = z[:, [b, a]]
-            candidates.append((f"swap z{a}<->z{b}", perm_of(z)))
-        kind = "bit flips and unit permutations"
-    elif isinstance(fam, Categorical):
-        for a, b in combinations(range(fam.K), 2):
-            z = support.copy()
-            z[support[:, 0] == a, 0], z[support[:, 0] == b, 0] = b, a
-            candidates.append((f"swap class {a}<->{b}", perm_of(z)))
-        kind = "class permutations"
-    else:
+    index = row_index(support)
+    pi = np.zeros(support.shape[0])
+    np.add.at(pi, lookup_rows(index, game.prior.points, "prior points"), game.prior.weights)
+    kind, candidates = fam.relabellings(support)
+    if not kind:
         return SymmetryGroup("none computed")
-    kept = [(n, g) for n, g in candidates if np.allclose(pi[g], pi, atol=1e-12)]
+    perms = [(name, lookup_rows(index, mapped, "relabelled support")) for name, mapped in candidates]
+    kept = [(n, g) for n, g in perms if np.allclose(pi[g], pi, atol=1e-12)]
     order = _closure_order([g for _, g in kept], support.shape[0]) if kept else 1
     desc = f"{kind} preserving the prior" if kept else f"none: no {kind.split(' and ')[0]} preserves the prior"
     return SymmetryGroup(desc, tuple(g for _, g in kept), tuple(n for n, _ in kept), order)
@@ -116,12 +95,12 @@ def latent_symmetries(game: Game) -> SymmetryGroup:
 def act(game: Game, params: Params, perm: np.ndarray) -> Params:
     """Parameters of the relabelled pair: q'(z|x) = q(g^-1 z|x), p'(x|z) = p(x|g^-1 z), where the
     permutation maps support point i to perm[i] (so g^-1 z_i = z_{inv[i]})."""
-    eng = game.engine
-    if not hasattr(eng, "psi_Z"):
+    finite = game.finite_support
+    if finite is None:
         raise ValueError("game: the discrete action is defined for finite latent spaces")
     perm = np.asarray(perm)
     inv = np.argsort(perm)
-    psi, s = eng.psi_Z, eng.S_Z
+    psi, s = finite.support_features("decoder"), finite.support_statistics("encoder")
     # decoder: theta' psi(z_i) = theta psi(z_inv[i])
     target = psi[inv] @ params.theta.T
     theta_t, *_ = np.linalg.lstsq(psi, target, rcond=None)
@@ -138,10 +117,7 @@ def act(game: Game, params: Params, perm: np.ndarray) -> Params:
 
 def orbit_dimension(game: Game, params: Params) -> int:
     """Dimension of the orbit of params under the continuous symmetries (rank of the tangents)."""
-    t = game.symmetry_tangents(params)
-    if not t.size:
-        return 0
-    return int(np.linalg.matrix_rank(t, tol=1e-8 * max(1.0, np.abs(t).max())))
+    return orbit_rank(game.symmetry_tangents(params))
 
 
 def invariant_distance(a: dict, b: dict) -> float:

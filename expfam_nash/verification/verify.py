@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import as_rng, check_int
-from ..dynamics.solve import EquilibriumResult, solve
-from ..game import Game, Params
+from ..core.jsonable import complex_pairs, jsonable
+from ..core.validation import as_rng, check_int
+from ..dynamics import EquilibriumResult, solve
+from ..game import PLAYERS, Game, Params
 from .rosen import RosenCertificate, global_certificate, point_certificate
 from .symmetry import SymmetryGroup, invariant_distance, latent_symmetries
 
@@ -47,8 +48,9 @@ def collapsed_start(game: Game) -> Params:
     marginals (the exact marginal's natural parameter when it is interior). For lifts with a bias
     column this is weights 0 and bias = the marginal; for one-hot lifts every column = the marginal."""
     out = []
-    for player, target in ((game.decoder, game.data), (game.encoder, game.prior)):
-        bias = game._bias_start(player, target, as_rng(0), exact=True)
+    for name in PLAYERS:
+        player = game.player(name)
+        bias = game.natural_start(name, rng=as_rng(0), exact=True)
         par = np.zeros(player.shape)
         if player.lift.bias_index is None:
             par[:] = bias[:, None]
@@ -60,14 +62,14 @@ def collapsed_start(game: Game) -> Params:
 
 def is_collapsed(game: Game, params: Params, tol: float = 1e-7) -> bool:
     """Encoder independent of x and decoder independent of z (to ``tol``)."""
-    eng = game.engine
-    if hasattr(eng, "psi_Z"):
-        q = eng.encoder_table(params.phi, np.arange(eng.X.shape[0]))
-        p = eng.decoder_table(params.theta)
+    finite = game.finite_support
+    if finite is not None:
+        q = finite.encoder_table(params.phi)
+        p = finite.decoder_table(params.theta)
         return bool(np.abs(q - q[:1]).max() <= tol and np.abs(p - p[:, :1]).max() <= tol)
     k, d = game.encoder.family.dim, game.decoder.family.dim
-    w = game._gaussian_mean_coefficients(game.decoder, params.theta)[:, :k]
-    v = game._gaussian_mean_coefficients(game.encoder, params.phi)[:, :d]
+    w = game.decoder.family.location_coefficients(params.theta)[:, :k]
+    v = game.encoder.family.location_coefficients(params.phi)[:, :d]
     return bool(max(np.abs(w).max(), np.abs(v).max()) <= tol)
 
 
@@ -83,19 +85,26 @@ class EquilibriumClass:
     def unexplained_neutral(self) -> int:
         return max(0, self.representative.neutral_directions - self.representative.orbit_dimension)
 
+    def summary(self) -> str:
+        r = self.representative
+        return (f"{self.count} runs, {'stable' if r.stable else 'NOT stable'}{', collapsed' if self.collapsed else ''}, "
+                f"residual {r.residual:.2e}, Nash gap {r.nash_gap:.2e}")
+
     def to_dict(self) -> dict:
         r = self.representative
-        return {"count": self.count, "stable": r.stable, "collapsed": self.collapsed, "residual": r.residual,
+        return jsonable({"count": self.count, "stable": r.stable, "collapsed": self.collapsed, "residual": r.residual,
                 "nash_gap": r.nash_gap,
-                "jacobian_eigenvalues": [[float(e.real), float(e.imag)] for e in r.jacobian_eigenvalues],
+                "jacobian_eigenvalues": complex_pairs(r.jacobian_eigenvalues),
                 "neutral_directions": r.neutral_directions, "orbit_dimension": r.orbit_dimension,
                 "max_stable_step": r.max_stable_step, "rosen_at_point": self.rosen.to_dict(),
                 "starts": list(self.starts), "invariants": {k: np.asarray(v).tolist() for k, v in r.invariants.items()},
-                "params": r.params.to_dict()}
+                "params": r.params.to_dict()})
 
 
 @dataclass(frozen=True, eq=False)
-class Verdict:
+class VerifyResult:
+    """What ``verify`` found: equilibrium classes up to symmetry, with the options it ran with."""
+
     game: str
     n_starts: int
     runs: tuple[tuple[str, str], ...]      # (start label, "converged" / "escaped" / "not converged")
@@ -108,6 +117,7 @@ class Verdict:
     symmetry: SymmetryGroup
     tolerances: dict = field(default_factory=dict)
     nonexistence: str = ""
+    options: dict = field(default_factory=dict)
 
     @property
     def converged(self) -> int:
@@ -136,13 +146,12 @@ class Verdict:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"game": self.game, "starts": self.n_starts, "unique": self.unique, "continuum": self.continuum,
+        return jsonable({"game": self.game, "starts": self.n_starts, "unique": self.unique, "continuum": self.continuum,
                 "escaped": self.escaped, "not_converged": self.not_converged, "converged": self.converged,
                 "nonexistence": self.nonexistence or None, "certificate": self.certificate.to_dict(),
-                "symmetry": {"description": self.symmetry.description, "order": self.symmetry.order,
-                             "continuous_dimension": self.symmetry.continuous_dimension},
+                "symmetry": self.symmetry.to_dict(),
                 "tolerances": self.tolerances, "runs": [list(r) for r in self.runs],
-                "classes": [c.to_dict() for c in self.classes]}
+                "classes": [c.to_dict() for c in self.classes], "options": self.options})
 
     def to_json(self, **kw) -> str:
         return json.dumps(self.to_dict(), **kw)
@@ -152,27 +161,20 @@ def _status(res: EquilibriumResult) -> str:
     return "converged" if res.converged else ("escaped" if res.diverged else "not converged")
 
 
-def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-10,
-           max_steps: int = 20000) -> Verdict:
-    """Solve from many starts, group the equilibria up to symmetry, and certify each class."""
-    check_int(starts, "starts", minimum=2)
-    if not game.exact:
-        raise ValueError(f"game: {game.name} has no exact engine; verify needs exact residuals and Jacobians")
-    rng = as_rng(seed)
-    seeds = rng.integers(2 ** 31, size=starts)
+def _plan(game: Game, starts: int, seed) -> list[tuple[str, Params, str]]:
+    """(label, start, method): the collapsed point, the Newton starts, the random starts."""
+    seeds = as_rng(seed).integers(2 ** 31, size=starts)
     n_newton = max(1, starts // 8)
     plan: list[tuple[str, Params, str]] = [("collapsed", collapsed_start(game), "auto")]
     for i in range(n_newton):
         plan.append((f"newton:{i}", game.init(seed=int(seeds[i]), scale=SCALES[i % 4]), "newton"))
     for i in range(n_newton, starts - 1):
         plan.append((f"random:{i}", game.init(seed=int(seeds[i]), scale=SCALES[i % 4]), "auto"))
-    results = []
-    for label, start, method in plan:
-        res = solve(game, method=method, init=start, tol=tol, max_steps=max_steps if method == "auto" else 100)
-        results.append((label, res))
-    converged = [(lab, r) for lab, r in results if r.converged]
-    scale = max([1.0] + [float(np.abs(np.asarray(v)).max()) for _, r in converged for v in r.invariants.values()])
-    tol_inv = 1e-6 * scale
+    return plan
+
+
+def _classes(game: Game, converged: list[tuple[str, EquilibriumResult]], tol_inv: float) -> tuple[EquilibriumClass, ...]:
+    """Converged runs grouped by their invariants (most accurate first), each group certified."""
     groups: list[list[tuple[str, EquilibriumResult]]] = []
     for lab, r in sorted(converged, key=lambda lr: lr[1].residual):
         for grp in groups:
@@ -181,19 +183,33 @@ def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-1
                 break
         else:
             groups.append([(lab, r)])
-    classes = tuple(EquilibriumClass(len(g), g[0][1], is_collapsed(game, g[0][1].params),
-                                     point_certificate(game, g[0][1].params), tuple(lab for lab, _ in g))
-                    for g in groups)
+    return tuple(EquilibriumClass(len(g), g[0][1], is_collapsed(game, g[0][1].params),
+                                  point_certificate(game, g[0][1].params), tuple(lab for lab, _ in g))
+                 for g in groups)
+
+
+def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-10,
+           max_steps: int = 20000) -> VerifyResult:
+    """Solve from many starts, group the equilibria up to symmetry, and certify each class."""
+    check_int(starts, "starts", minimum=2)
+    if not game.exact:
+        raise ValueError(f"game: {game.name} has no exact engine; verify needs exact residuals and Jacobians")
+    results = [(label, solve(game, method=method, init=start, tol=tol,
+                             max_steps=max_steps if method == "auto" else 100))
+               for label, start, method in _plan(game, starts, seed)]
+    converged = [(lab, r) for lab, r in results if r.converged]
+    scale = max([1.0] + [float(np.abs(np.asarray(v)).max()) for _, r in converged for v in r.invariants.values()])
+    tol_inv = 1e-6 * scale
+    classes = _classes(game, converged, tol_inv)
     escaped = sum(1 for _, r in results if r.diverged)
     not_conv = sum(1 for _, r in results if not r.converged and not r.diverged)
     continuum = any(c.unexplained_neutral > 0 for c in classes)
-    certified = [pl for pl in ("decoder", "encoder") if game.recession_certificate(pl) is not None]
-    nonexistence = (f"the {' and '.join(certified)}'s supremum is never attained (recession direction)"
-                    if certified else "")
+    nonexistence = game.nonexistence()
     unique = len(classes) == 1 and escaped == 0 and not continuum and not nonexistence
     eig_tol = max([1e-7] + [1e-7 * float(np.abs(c.representative.jacobian_eigenvalues).max(initial=1.0))
                            for c in classes])
-    return Verdict(game.name, starts, tuple((lab, _status(r)) for lab, r in results), classes, unique, continuum,
-                   escaped, not_conv, global_certificate(game), latent_symmetries(game),
-                   {"residual": tol, "invariant": tol_inv, "eigenvalue (largest over classes)": eig_tol,
-                    "collapsed": 1e-7}, nonexistence)
+    return VerifyResult(game.name, starts, tuple((lab, _status(r)) for lab, r in results), classes, unique,
+                        continuum, escaped, not_conv, global_certificate(game), latent_symmetries(game),
+                        {"residual": tol, "invariant": tol_inv, "eigenvalue (largest over classes)": eig_tol,
+                         "collapsed": 1e-7}, nonexistence,
+                        {"starts": starts, "seed": seed, "tol": tol, "max_steps": max_steps})

@@ -1,0 +1,201 @@
+"""``certify_escape``: "diverged" only with a proof.
+
+Certified (no finite equilibrium, every trajectory of the flow unbounded) when a player has a
+recession direction D that holds for EVERY strategy of the other player: on a finite game the
+player's utility is U(theta) = sum_r w_r [<T(y_r), theta psi_r> - A(theta psi_r)] - rho/2 |theta_pen|^2
+over pairs r whose weights w_r are positive for every opponent (conditionals have full support).
+If every observed y_r maximises <T(y), D psi_r> over the support (with a strict gap for some r)
+and D vanishes on penalised coordinates, then d/ds U(theta + s D) > 0 for every theta and every
+opponent: no player strategy is a best response, so there is no Nash equilibrium; along the
+flow d/dt <D, theta> = <D, g_theta> > 0 is bounded below on compact sets, so no trajectory stays
+bounded. D comes from the game's LP (``game/recession.py``); the inequalities are then checked
+in exact rational arithmetic on a rational D.
+
+Refuted when the run's end point lies in the certified basin of a stable equilibrium: a Newton
+polish from the end point, a Krawczyk box reaching back to it, and a Lyapunov function
+V = w^T P w (w balanced coordinates) that decreases on the whole box; the sublevel set of V
+inside the box is invariant and attracted to the equilibrium (for the gradient flow).
+Otherwise undecided, with the diagnostics.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from ..core.verdict import Verdict
+from . import adapters
+from .adapters import Unsupported
+from .ball import Ball, down, grow, matmul
+from .equilibrium import certify_equilibrium
+from .linalg import balance
+from .lyapunov import inertia
+from .results import EscapeCertificate
+
+
+def _rational(x: float) -> Fraction:
+    return Fraction(float(x)).limit_denominator(1 << 20)
+
+
+def verify_recession(code: str, y: np.ndarray, feats: np.ndarray, free: np.ndarray, D: np.ndarray):
+    """(rational D, True) when D (snapped to rationals) is an exact recession direction for the
+    pairs (y_r, feats_r); (None, False) otherwise. See the module docstring for the inequalities."""
+    Dq = [[_rational(v) if free[i, j] else Fraction(0) for j, v in enumerate(row)] for i, row in enumerate(D)]
+    pairs = np.unique(np.column_stack([y, feats]), axis=0)
+    s = y.shape[1]
+    strict = False
+    for row in pairs:
+        yr, fr = row[:s], [Fraction(float(v)) for v in row[s:]]
+        score = [sum((Dq[c][b] * fr[b] for b in range(len(fr))), Fraction(0)) for c in range(len(Dq))]
+        if code == "bernoulli":
+            for c in range(s):
+                val = score[c] if yr[c] > 0.5 else -score[c]
+                if val < 0:
+                    return None, False
+                strict |= val > 0
+        else:
+            cls = int(np.argmax(yr)) + 1 if yr.sum() > 0 else 0
+            mine = score[cls - 1] if cls > 0 else Fraction(0)
+            others = [Fraction(0)] + score
+            for c, val in enumerate(others):
+                if c != cls:
+                    if mine - val < 0:
+                        return None, False
+                    strict |= mine - val > 0
+    if not strict:
+        return None, False
+    return np.array([[float(v) for v in row] for row in Dq]), True
+
+
+def _recession_verdict(game):
+    for player in ("decoder", "encoder"):
+        try:
+            D, decided, info = adapters.recession(game, player)
+        except Unsupported:
+            return None
+        if D is None:
+            continue
+        y, feats, free, code = info[:4]
+        Dr, ok = verify_recession(code, y, feats, free, D)
+        if ok:
+            return player, Dr
+    return None
+
+
+def _trajectory_diagnostics(trajectory) -> dict:
+    if trajectory is None:
+        return {}
+    steps, norms, res = (np.asarray(a, dtype=np.float64) for a in trajectory)
+    if steps.size < 4:
+        return {"steps": int(steps[-1]) if steps.size else 0}
+    sel = steps >= 0.5 * steps[-1]
+    t, nrm = np.log(np.maximum(steps[sel], 1.0)), norms[sel]
+    slope = float(np.polyfit(t, nrm, 1)[0]) if np.ptp(t) > 0 else 0.0
+    return {"steps": int(steps[-1]), "norm_growth_per_efold": slope, "final_norm": float(norms[-1]),
+            "residual_ratio_last_half": float(res[-1] / res[sel][0]) if res[sel][0] > 0 else float("nan")}
+
+
+def _newton(game, v: np.ndarray, max_iter: int) -> tuple[np.ndarray, float]:
+    """Damped Newton on g (floating point): a step is halved until the residual decreases."""
+    x = v.copy()
+    res = float(np.linalg.norm(adapters.float_gradient(game, x)))
+    for _ in range(max_iter):
+        if res == 0.0:
+            break
+        try:
+            d = np.linalg.solve(adapters.float_jacobian(game, x), -adapters.float_gradient(game, x))
+        except np.linalg.LinAlgError:
+            break
+        t = 1.0
+        while t > 1e-6:
+            cand = x + t * d
+            if np.all(np.isfinite(cand)) and adapters.in_domain(game, cand):
+                new = float(np.linalg.norm(adapters.float_gradient(game, cand)))
+                if new < res:
+                    x, res = cand, new
+                    break
+            t *= 0.5
+        else:
+            break
+    return x, res
+
+
+def in_basin(cert, point: np.ndarray, method: str = "ball") -> tuple[bool, str]:
+    """Is ``point`` in the certified basin (Lyapunov sublevel set inside the Krawczyk box)?"""
+    if not (cert.existence.holds and cert.stability.holds and cert.route == "full" and cert.jacobian is not None):
+        return False, "no certified stable equilibrium with a full-coordinate box"
+    out = inertia(cert.jacobian, "arb" if method == "arb" else "ball")
+    if out.status != "stable" or not out.p_min > 0:
+        return False, "no Lyapunov function over the box"
+    d = out.scaling                                                   # V(v) = w^T P w, w = diag(d)^-1 (v - v*)
+    slack = down(down(cert.box_radius - cert.enclosure_radius) / d)   # room around v* in those units
+    if not np.all(slack > 0):
+        return False, "enclosure touches the box"
+    c = out.p_min * float(np.min(slack)) ** 2 * (1.0 - 1e-9)         # E_c = {V <= c} lies in the box
+    w = (Ball.exact(point) - Ball(cert.center, cert.enclosure_radius)) / Ball.exact(d)
+    P = np.eye(d.size) if out.P is None else out.P
+    v = quadratic_form_ball(w, P)
+    if float(grow(v.mid + v.rad, 1)) <= c:
+        return True, f"V(end point) <= {c:.3g}: inside the certified basin"
+    return False, f"V(end point) ~ {float(v.mid):.3g} > {c:.3g}: outside the certified basin"
+
+
+def _basin_attempts(game, center: np.ndarray, point: np.ndarray, method: str) -> tuple[bool, str]:
+    """Krawczyk boxes around the equilibrium that reach the point, roughly round in balanced
+    coordinates (radius_i = f ||diag(d)^-1 (point - center)||_inf d_i), for growing f."""
+    d = balance(adapters.float_jacobian(game, center))
+    reach = float(np.max(np.abs(point - center) / d))
+    why = "no Krawczyk box reaches the end point"
+    for f in (8.0, 64.0):
+        big = certify_equilibrium(game, adapters.unflatten(game, center), method=method, polish_steps=0,
+                                  min_radius=f * reach * d)
+        if not big.existence.holds:
+            break
+        ok, why = in_basin(big, point, method)
+        if ok:
+            return ok, why
+    return False, why
+
+
+def quadratic_form_ball(w: Ball, P: np.ndarray) -> Ball:
+    """w^T P w for a ball vector w and an exact matrix P."""
+    col = w.reshape(-1, 1)
+    return matmul(w.reshape(1, -1), matmul(P, col)).reshape(())
+
+
+def certify_escape(game, params=None, *, trajectory=None, method: str = "auto",
+                   newton_steps: int = 40) -> EscapeCertificate:
+    """Is escape to infinity proved (certified), disproved (refuted) or open (undecided)?
+
+    ``params``: the run's end point (optional); ``trajectory``: (steps, norms, residuals) arrays
+    of the run (optional, for the diagnostics)."""
+    found = _recession_verdict(game)
+    diagnostics = _trajectory_diagnostics(trajectory)
+    if found is not None:
+        player, D = found
+        return EscapeCertificate(game.name, Verdict.certified(
+            f"the {player} has a recession direction valid for every opponent strategy: no finite equilibrium "
+            "exists and every flow trajectory is unbounded", player=player), player, D, diagnostics)
+    diagnostics["recession"] = "no recession direction valid for every opponent (or not decidable)"
+    if params is None:
+        return EscapeCertificate(game.name, Verdict.undecided("no recession certificate and no end point to test",
+                                                              **diagnostics), None, None, diagnostics)
+    v = adapters.flatten(game, params)
+    polished, res = _newton(game, v, newton_steps)
+    dist = float(np.max(np.abs(polished - v))) if v.size else 0.0
+    diagnostics.update(newton_residual=res, newton_distance=dist)
+    cert = certify_equilibrium(game, adapters.unflatten(game, polished), method=method)
+    diagnostics["equilibrium_near_end"] = f"existence {cert.existence.status.value}, stability " \
+                                          f"{cert.stability.status.value}"
+    if cert.existence.holds and cert.stability.holds:
+        ok, why = _basin_attempts(game, cert.center, v, method)
+        diagnostics["basin"] = why
+        if ok:
+            return EscapeCertificate(game.name, Verdict.refuted(
+                f"the end point lies in the certified basin of a stable equilibrium at distance {dist:.3g}: "
+                "the gradient flow from it converges", distance=dist), None, None, diagnostics)
+        reason = f"a certified stable equilibrium lies at distance {dist:.3g}, but the end point is not in its " \
+                 "certified basin"
+    else:
+        reason = "no recession certificate, and no certified equilibrium near the end point"
+    return EscapeCertificate(game.name, Verdict.undecided(reason, **diagnostics), None, None, diagnostics)

@@ -1,0 +1,98 @@
+"""The report tasks: ``prove`` (the symbolic proofs), ``claims`` (the claims register), ``figures``
+(the gallery) and ``docs`` (the registry tables)."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from ..core.registry import Arg
+from ..core.tasks import TASKS, Task
+from .game import JSON
+
+# -- prove, claims ---------------------------------------------------------------------------------
+def _import_proofs():
+    """The top-level ``proofs`` package: the checkout's, next to this package, or the installed one."""
+    import importlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    if (root / "proofs" / "__init__.py").exists() and str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module("proofs")
+    except ImportError:
+        raise ValueError("prove: the proofs package is missing; reinstall expfam-nash") from None
+
+
+def prove_run(options: dict) -> int:
+    proofs = _import_proofs()
+    names = proofs.PROOFS if options.get("name") is None else [options["name"]]
+    unknown = [n for n in names if n not in proofs.PROOFS]
+    if unknown:
+        raise ValueError(f"name: unknown proof {unknown[0]!r}; expected one of {', '.join(proofs.PROOFS)}")
+    failed = [n for n in names if not proofs.run(n)]
+    if len(names) > 1:
+        print(f"{len(names) - len(failed)} of {len(names)} proofs PASS" + (f"; FAIL: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+TASKS.register("prove", Task(run=prove_run), args=(Arg("name", str, None, "the proof to run (default: all)",
+                                                       positional=True, nargs="?"),),
+               help="run the symbolic proofs (all, or the one named)")
+
+
+def claims_run(options: dict) -> int:
+    from ..verification.claims import REGISTER, register_text
+
+    print(json.dumps([c.to_dict() for c in REGISTER], indent=1) if options.get("json") else register_text())
+    return 0
+
+
+TASKS.register("claims", Task(run=claims_run), args=(JSON,),
+               help="the claims register of THEORY.md section 4 with verdicts and evidence")
+
+
+# -- figures ---------------------------------------------------------------------------------------
+def figures_run(options: dict) -> int:
+    from ..experiments import FIGURES, write
+
+    names = options.get("only") or list(FIGURES)
+    for name in names:
+        FIGURES.get(name)                  # unknown names fail before any work
+    total = time.perf_counter()
+    for i, name in enumerate(names, 1):
+        start = time.perf_counter()
+        png, js = write(name, options["out"], seed=options["seed"])
+        print(f"[{i}/{len(names)}] {name}: {png} + {js.name} in {time.perf_counter() - start:.1f} s",
+              file=sys.stderr, flush=True)
+    print(f"{len(names)} figures in {time.perf_counter() - total:.1f} s", file=sys.stderr)
+    return 0
+
+
+TASKS.register("figures", Task(run=figures_run),
+               args=(Arg("out", str, "figures", "output directory"),
+                     Arg("only", str, None, "only these figures", nargs="+"), Arg("seed", int, 0, "seed")),
+               help="regenerate the figure gallery (NAME.png + NAME.json per figure)")
+
+
+# -- docs ------------------------------------------------------------------------------------------
+def docs_run(options: dict) -> int:
+    from pathlib import Path
+
+    from .docs import render
+
+    path, text = Path(options["out"]), render()
+    if options.get("check"):
+        if not path.exists() or path.read_text() != text:
+            raise ValueError(f"docs: {path} is out of date; regenerate it with: expfam-nash docs --out {path}")
+        return 0
+    path.write_text(text)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+TASKS.register("docs", Task(run=docs_run),
+               args=(Arg("out", str, "docs/REGISTRIES.md", "the generated tables"),
+                     Arg("check", bool, False, "fail if the file differs from what the registries give")),
+               help="write the registry tables of the docs (families, lifts, models, solvers, ...)")
