@@ -227,8 +227,8 @@ def task_costs(args: dict) -> dict:
 
 def _eval_seconds(prior: str) -> float:
     from expfam_nash.introvae import methods as Mth
-    from expfam_nash.introvae.evaluate import evaluate
     from expfam_nash.introvae.config import IntroConfig
+    from expfam_nash.introvae.evaluate import evaluate
 
     kw = dict(prior=f"mog:{K}", learnable_weights=True) if prior == "mog" else {}
     config = IntroConfig(dataset="8Gaussian", method="vae", **kw)
