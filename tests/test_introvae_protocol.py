@@ -48,6 +48,7 @@ def test_estimate_adds_warm_up_main_phase_and_evaluation(tmp_path):
 def test_cli_train_table_and_one_line_errors(tmp_path, capsys):
     out = tmp_path / "r"
     args = ["train", "--out", str(out), "--quiet", "--method", "vae", "--steps", "4", "--hidden", "8,8", "--batch", "16",
+            "--learnable-weights", "false", "--clip", "none",
             "--mc-samples", "3", "--eval-points", "100", "--eval-grid", "8", "--eval-data", "32", "--log-every", "2"]
     assert main(args) == 0
     assert json.loads((out / "summary.json").read_text())["config"]["hidden"] == [8, 8]
@@ -71,3 +72,16 @@ def test_driver_runs_a_plan_in_parallel_and_a_second_call_has_nothing_to_do(tmp_
     lines.clear()
     protocol.drive(runs, jobs=2, log=lines.append, poll=0.2)
     assert "0 to run" in lines[0]
+
+
+def test_registries_and_the_arg_spec_cover_the_config():
+    from expfam_nash.introvae.config import IntroConfig
+    from expfam_nash.introvae.registry import INTRO_DATASETS, INTRO_METHODS, INTRO_PRIORS, intro_args
+
+    assert INTRO_METHODS.names() == ("vae", "sintro", "symmetric") and "mog" in INTRO_PRIORS
+    assert INTRO_DATASETS.names() == ("8Gaussian", "spiral", "checkerboard", "rings")
+    args = {a.name: a for a in intro_args()}
+    assert set(args) == set(IntroConfig.__dataclass_fields__)
+    assert args["train_prior"].parse("false") is False and args["clip"].parse("none") is None
+    assert args["milestones"].parse("10,20") == (10, 20) and args["beta_kl"].parse("none") is None
+    assert args["decoder_variance"].parse("0.5") == 0.5 and args["decoder_variance"].parse("learned") == "learned"

@@ -12,44 +12,31 @@ checkerboard, every training run with 10 Monte Carlo samples and without the gam
 (``--reference-settings``: 100 and 1e-8, as the reference); ``--deviation-check`` adds the
 reference-settings runs of one configuration that measure those deviations' effect.
 
-Every field of :class:`IntroConfig` is a ``--flag`` of ``train`` (booleans: ``--flag`` / ``--no-flag``;
-tuples: comma lists). Bad input: one line on stderr, exit status 2.
+Every field of :class:`IntroConfig` is a ``--flag VALUE`` of ``train`` (booleans true/false, tuples
+comma lists, 'none' for an optional value; :func:`.registry.intro_args`). Bad input: one line on
+stderr, exit status 2.
 """
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
-import typing
 
 from .config import IntroConfig
 
 
-def _parse_value(field, text: str):
-    default = field.default
-    if isinstance(default, tuple):
-        return tuple(int(t) for t in text.split(",") if t)
-    if field.name == "decoder_variance":
-        return text if text == "learned" else float(text)
-    if isinstance(default, bool):
-        return text
-    if isinstance(default, int):
-        return int(text)
-    if isinstance(default, float) or default is None:
-        return float(text)
-    return text
-
-
 def _add_config_flags(ap: argparse.ArgumentParser) -> None:
-    hints = typing.get_type_hints(IntroConfig)
-    for f in dataclasses.fields(IntroConfig):
-        flag = "--" + f.name.replace("_", "-")
-        if isinstance(f.default, bool) or hints[f.name] in (bool, bool | None):
-            ap.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS)
-        else:
-            ap.add_argument(flag, dest=f.name, default=argparse.SUPPRESS,
-                            type=lambda t, f=f: _parse_value(f, t), help=f"default {f.default!r}")
+    """One flag per IntroConfig field (:func:`.registry.intro_args`); absent flags keep the defaults."""
+    from .registry import intro_args
+
+    for arg in intro_args():
+        def convert(text, parse=arg.parse):
+            try:
+                return parse(text)
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+        ap.add_argument(arg.flag, dest=arg.name, default=argparse.SUPPRESS, type=convert, choices=arg.choices,
+                        metavar=arg.name.upper(), help=f"{arg.help} (default {arg.default!r})")
 
 
 def main(argv=None) -> int:
