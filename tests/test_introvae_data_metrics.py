@@ -92,6 +92,7 @@ def test_config_defaults_validation_and_schedules():
     s = c.scaled(10)
     assert (s.steps, s.warmup, s.vamp_lead, s.milestones) == (3000, 200, 10, (1000, 1500))
     assert IntroConfig.from_dict(c.to_dict()) == c
+    assert c.summary().startswith("sintro on spiral, prior mog:64 (learnable weights, clipping), 30000 steps")
     for bad, match in [(dict(method="gan"), "method"), (dict(prior="mog:0"), "prior"),
                        (dict(method="vae", clip=True), "clip"), (dict(prior="normal", learnable_weights=True), "mog"),
                        (dict(method="symmetric", prior="mog:4", train_prior=False), "train_prior"),

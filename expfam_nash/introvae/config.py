@@ -149,6 +149,15 @@ class IntroConfig:
         base = self.lr if base is None else base
         return base * 0.1 ** sum(step >= m for m in self.milestones)
 
+    def summary(self) -> str:
+        """One line: method, prior and its options, dataset, schedule, seed."""
+        opts = [o for o, on in (("learnable weights", self.learnable_weights), ("fixed", not self.train_prior),
+                                ("clipping", self.clip), (f"lambda_resp {self.lambda_resp:g}", self.lambda_resp > 0))
+                if on]
+        prior = self.prior + (f" ({', '.join(opts)})" if opts else "")
+        return (f"{self.method} on {self.dataset}, prior {prior}, {self.steps} steps (warm-up {self.warmup}, "
+                f"milestones {','.join(map(str, self.milestones))}), M = {self.mc_samples}, seed {self.seed}")
+
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["hidden"], d["milestones"] = list(self.hidden), list(self.milestones)
