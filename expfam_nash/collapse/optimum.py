@@ -1,0 +1,194 @@
+"""Numerical global minimum over ALL parameters, independent of the closed form: L-BFGS with the
+analytic gradient of ``objectives`` from many random starts.
+
+The optimiser works in dimensionless coordinates: maps are divided by their natural unit (data
+length per latent length, see ``units``) and log-variances are shifted by log(unit^2), so the
+stopping rules do not depend on the units of the data. The loss is always evaluated in the
+original coordinates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+from scipy.optimize import minimize
+
+from .._validation import as_rng
+from .objectives import CVAEObjective, HVAEObjective, VAEObjective
+from .solution import Solution
+
+__all__ = ["Optimum", "minimise", "units", "extract", "numerical_optimum", "dimensionless_transform", "random_start",
+           "COLLAPSE_RTOL"]
+
+#: a decoder singular value at or below COLLAPSE_RTOL * (its unit) counts as 0 at a numerical optimum
+COLLAPSE_RTOL = 1e-4
+
+
+@dataclass(frozen=True, eq=False)
+class Optimum(Solution):
+    """The best of ``starts`` L-BFGS runs: its per-mode values, every start's final loss, the
+    largest gradient norm (dimensionless coordinates) of the best run, and its parameters."""
+
+    start_losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    gradient_norm: float = 0.0
+    iterations: int = 0
+    params: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        from .._jsonable import jsonable
+
+        out = super().to_dict()
+        out.update(jsonable({"starts": int(self.start_losses.size), "start_losses": self.start_losses,
+                             "gradient_norm": self.gradient_norm, "iterations": self.iterations}))
+        return out
+
+
+def units(objective, moment_scale: float) -> dict[str, tuple[float, float]]:
+    """(factor, log-shift) per parameter block: original = factor * dimensionless (+ shift for ``ell``).
+
+    VAE/CVAE: data lengths in units of sqrt(largest eigenvalue of the moment), latent lengths in
+    units of eta_enc. HVAE: every length (x, z1, z2 share units through eta_dec) in units of
+    sqrt(largest eigenvalue of A), Sigma2 around eta_enc^2."""
+    sx = np.sqrt(moment_scale)
+    if isinstance(objective, HVAEObjective):
+        return {"U1": (1.0, 0.0), "W1": (1.0, 0.0), "U2": (1.0, 0.0), "W2": (1.0, 0.0),
+                "ell": (1.0, np.log(objective.eta_enc ** 2))}
+    sz = objective.eta_enc
+    out = {n: (sx / sz, 0.0) for n in ("U", "U1")}
+    out.update({n: (sz / sx, 0.0) for n in ("W", "W1", "W2")})
+    out.update({"U2": (1.0, 0.0), "ell": (1.0, np.log(sz ** 2))})
+    return out
+
+
+def dimensionless_transform(objective, scale: float):
+    lay = objective.layout
+    u = units(objective, scale)
+    factor = lay.pack({n: np.full(s, u[n][0]) for n, s in zip(lay.names, lay.shapes)})
+    shift = lay.pack({n: np.full(s, u[n][1]) for n, s in zip(lay.names, lay.shapes)})
+    return factor, shift
+
+
+def random_start(objective, rng: np.random.Generator) -> np.ndarray:
+    """Dimensionless start: map entries N(0, c^2 / fan_in) with c ~ U(0.1, 2), log-variances U(-2, 1)."""
+    lay = objective.layout
+    c = rng.uniform(0.1, 2.0)
+    blocks = {}
+    for name, shape in zip(lay.names, lay.shapes):
+        if name == "ell":
+            blocks[name] = rng.uniform(-2.0, 1.0, shape)
+        else:
+            blocks[name] = c * rng.standard_normal(shape) / np.sqrt(shape[1])
+    return lay.pack(blocks)
+
+
+#: Newton polish (finite-difference Hessian of the analytic gradient) up to this many parameters
+POLISH_MAX = 1500
+
+
+def _hessian(fun, y: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """Central differences of the analytic gradient, symmetrised."""
+    H = np.empty((y.size, y.size))
+    for i in range(y.size):
+        e = np.zeros_like(y)
+        e[i] = h
+        H[i] = (fun(y + e)[1] - fun(y - e)[1]) / (2 * h)
+    return 0.5 * (H + H.T)
+
+
+def _polish(fun, y: np.ndarray, steps: int = 10) -> np.ndarray:
+    """Damped Newton steps on the positive-curvature eigen-directions of the Hessian (flat
+    directions -- latent symmetries, a mode on its threshold -- are left alone); a step is kept only
+    if it lowers the loss."""
+    f, g = fun(y)
+    for _ in range(steps):
+        vals, vecs = np.linalg.eigh(_hessian(fun, y))
+        keep = vals > 1e-9 * max(float(vals.max(initial=0.0)), 1e-300)
+        step = -vecs[:, keep] @ ((vecs[:, keep].T @ g) / vals[keep])
+        for damp in (1.0, 0.5, 0.25, 0.125):
+            f_new, g_new = fun(y + damp * step)
+            if f_new <= f:
+                break
+        else:
+            return y
+        y, f, g = y + damp * step, f_new, g_new
+        if np.abs(g).max() <= 1e-13 * max(1.0, abs(f)):
+            break
+    return y
+
+
+def _run(objective, moment, x0, factor, shift, maxiter: int):
+    def fun(y):
+        f, g = objective.loss_grad(factor * y + shift, moment)
+        return f, g * factor
+
+    res = minimize(fun, x0, jac=True, method="L-BFGS-B",
+                   options={"maxiter": maxiter, "maxcor": 30, "ftol": 1e-13, "gtol": 1e-6, "maxls": 50})
+    y = _polish(fun, res.x) if res.x.size <= POLISH_MAX else res.x
+    f, g = fun(y)
+    return factor * y + shift, f, float(np.abs(g).max()), int(res.nit)
+
+
+def minimise(objective, moment: np.ndarray, moment_scale: float, starts: int = 8, seed=0,
+             maxiter: int = 20000) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """(best parameters, final loss of every start, gradient norm and iterations of the best)."""
+    rng = as_rng(seed)
+    factor, shift = dimensionless_transform(objective, moment_scale)
+    runs = [_run(objective, moment, random_start(objective, rng), factor, shift, maxiter) for _ in range(starts)]
+    losses = np.array([r[1] for r in runs])
+    best = runs[int(np.argmin(losses))]
+    return best[0], losses, best[2], best[3]
+
+
+def _range_projector(moment: np.ndarray) -> np.ndarray:
+    vals, vecs = np.linalg.eigh(moment)
+    top = max(float(vals[-1]), 0.0)
+    keep = vals > 4.0 * moment.shape[0] * np.finfo(float).eps * top if top > 0 else np.zeros_like(vals, bool)
+    return vecs[:, keep] @ vecs[:, keep].T
+
+
+def _by_columns(U: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """Encoder standard deviations ordered like the decoder's column norms (descending)."""
+    return std[np.argsort(-np.sum(U * U, axis=0), kind="stable")]
+
+
+def _sv(M: np.ndarray, n: int) -> np.ndarray:
+    s = np.linalg.svd(M, compute_uv=False) if M.size else np.zeros(0)
+    out = np.zeros(n)
+    out[:min(n, s.size)] = s[:n]
+    return out
+
+
+def extract(objective, vec: np.ndarray, moment: np.ndarray, residual: np.ndarray | None, unit: tuple[float, ...],
+            loss: float, source: str) -> Solution:
+    """Per-mode values of a parameter vector (``residual``: E for the CVAE; ``unit``: the decoder
+    singular values' unit per level, for the collapsed decision)."""
+    p = objective.layout.unpack(vec)
+    var = objective.variances(p)
+    if isinstance(objective, HVAEObjective):
+        d1, d2 = objective.latent_dims
+        dec = (_sv(p["U1"], d1), _sv(p["U2"], d2))
+        enc = (_sv(p["W1"] @ _range_projector(moment), d1), _sv(p["W2"], d2))
+        std = _by_columns(p["U2"], np.sqrt(var))
+    elif isinstance(objective, CVAEObjective):
+        d = objective.latent_dim
+        dec = _sv(p["U1"], d)
+        enc = _sv(p["W2"] @ _range_projector(residual), d)
+        std = _by_columns(p["U1"], np.sqrt(var))
+    else:
+        d = objective.latent_dim
+        dec = _sv(p["U"], d)
+        enc = _sv(p["W"] @ _range_projector(moment), d)
+        std = _by_columns(p["U"], np.sqrt(var))
+    pairs = dec if isinstance(dec, tuple) else (dec,)
+    coll = tuple(s <= COLLAPSE_RTOL * u for s, u in zip(pairs, unit))
+    return Solution(source, dec, enc, std, coll if isinstance(dec, tuple) else coll[0], float(loss))
+
+
+def numerical_optimum(problem, starts: int = 8, seed=0, maxiter: int = 20000) -> Optimum:
+    """The best of ``starts`` random L-BFGS (+ Newton polish) runs on ``problem``'s exact objective."""
+    obj = problem.objective
+    vec, losses, gnorm, nit = minimise(obj, problem.moment, problem.moment_scale, starts=starts, seed=seed,
+                                       maxiter=maxiter)
+    sol = extract(obj, vec, problem.moment, problem.residual, problem.units, float(losses.min()), "optimum")
+    base = {f.name: getattr(sol, f.name) for f in fields(Solution)}
+    return Optimum(**base, start_losses=losses, gradient_norm=gnorm, iterations=nit, params=obj.layout.unpack(vec))
