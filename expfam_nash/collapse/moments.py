@@ -99,14 +99,17 @@ def check_joint(cxx: np.ndarray, cxy, cyy: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Spectrum:
-    """Eigen-decomposition of a PSD moment, eigenvalues descending (round-off negatives set to 0).
+    """Eigen-decomposition of a PSD moment, eigenvalues descending.
 
-    ``rank``: eigenvalues above ``rank_cut(dim, max)``; ``singular``: rank < dim (a pseudo-inverse
-    is used wherever an inverse would be)."""
+    ``reference``: the scale of the matrix the moment was computed from (for the residual E, the
+    largest eigenvalue of Cyy: E is a difference, so its round-off is relative to Cyy). Eigenvalues
+    at or below ``rank_cut(dim, scale)`` are round-off and set to 0; ``rank`` counts the others;
+    ``singular``: rank < dim (a pseudo-inverse is used wherever an inverse would be)."""
 
     eigenvalues: np.ndarray
     eigenvectors: np.ndarray
     rank: int
+    reference: float = 0.0
 
     @property
     def dim(self) -> int:
@@ -118,8 +121,8 @@ class Spectrum:
 
     @property
     def scale(self) -> float:
-        """The largest eigenvalue (1 for an all-zero moment), the unit of every relative tolerance."""
-        top = float(self.eigenvalues[0]) if self.dim else 0.0
+        """max(largest eigenvalue, reference), 1 for an all-zero moment: the unit of relative tolerances."""
+        top = max(float(self.eigenvalues[0]) if self.dim else 0.0, self.reference)
         return top if top > 0 else 1.0
 
     def to_dict(self) -> dict:
@@ -127,13 +130,13 @@ class Spectrum:
                 "singular": self.singular}
 
 
-def spectrum(m: np.ndarray) -> Spectrum:
+def spectrum(m: np.ndarray, reference: float = 0.0) -> Spectrum:
     vals, vecs = np.linalg.eigh(m)
     vals, vecs = vals[::-1].copy(), vecs[:, ::-1].copy()
-    top = max(float(vals[0]), 0.0) if vals.size else 0.0
-    vals = np.maximum(vals, 0.0)
-    rank = int(np.sum(vals > rank_cut(m.shape[0], top))) if top > 0 else 0
-    return Spectrum(vals, vecs, rank)
+    top = max(float(vals[0]) if vals.size else 0.0, reference, 0.0)
+    cut = rank_cut(m.shape[0], top)
+    vals[vals <= cut] = 0.0
+    return Spectrum(vals, vecs, int(np.sum(vals > 0)), float(reference))
 
 
 def rank_cut(dim: int, top: float) -> float:

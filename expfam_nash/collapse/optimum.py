@@ -12,16 +12,26 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from .._validation import as_rng
 from .objectives import CVAEObjective, HVAEObjective, VAEObjective
 from .solution import Solution
 
 __all__ = ["Optimum", "minimise", "units", "extract", "numerical_optimum", "dimensionless_transform", "random_start",
-           "COLLAPSE_RTOL"]
+           "blas_threads", "COLLAPSE_RTOL"]
 
 #: a decoder singular value at or below COLLAPSE_RTOL * (its unit) counts as 0 at a numerical optimum
 COLLAPSE_RTOL = 1e-4
+
+#: below this data dimension BLAS runs on one thread: on tiny matrices a threaded BLAS only adds
+#: synchronisation (15x slower L-BFGS on a loaded 2-core machine), and results do not depend on it
+SMALL_DIM = 256
+
+
+def blas_threads(dim: int):
+    """Context: one BLAS thread for small problems, the default otherwise."""
+    return threadpool_limits(limits=1, user_api="blas") if dim <= SMALL_DIM else threadpool_limits(limits=None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,17 +143,17 @@ def minimise(objective, moment: np.ndarray, moment_scale: float, starts: int = 8
     """(best parameters, final loss of every start, gradient norm and iterations of the best)."""
     rng = as_rng(seed)
     factor, shift = dimensionless_transform(objective, moment_scale)
-    runs = [_run(objective, moment, random_start(objective, rng), factor, shift, maxiter) for _ in range(starts)]
+    with blas_threads(moment.shape[0]):
+        runs = [_run(objective, moment, random_start(objective, rng), factor, shift, maxiter) for _ in range(starts)]
     losses = np.array([r[1] for r in runs])
     best = runs[int(np.argmin(losses))]
     return best[0], losses, best[2], best[3]
 
 
-def _range_projector(moment: np.ndarray) -> np.ndarray:
-    vals, vecs = np.linalg.eigh(moment)
-    top = max(float(vals[-1]), 0.0)
-    keep = vals > 4.0 * moment.shape[0] * np.finfo(float).eps * top if top > 0 else np.zeros_like(vals, bool)
-    return vecs[:, keep] @ vecs[:, keep].T
+def _range_projector(sp_) -> np.ndarray:
+    """Orthogonal projector onto the range of a moment (its eigenvalues above round-off)."""
+    v = sp_.eigenvectors[:, :sp_.rank]
+    return v @ v.T
 
 
 def _by_columns(U: np.ndarray, std: np.ndarray) -> np.ndarray:
@@ -158,26 +168,26 @@ def _sv(M: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def extract(objective, vec: np.ndarray, moment: np.ndarray, residual: np.ndarray | None, unit: tuple[float, ...],
-            loss: float, source: str) -> Solution:
-    """Per-mode values of a parameter vector (``residual``: E for the CVAE; ``unit``: the decoder
-    singular values' unit per level, for the collapsed decision)."""
+def extract(objective, vec: np.ndarray, spectrum, unit: tuple[float, ...], loss: float, source: str) -> Solution:
+    """Per-mode values of a parameter vector. ``spectrum``: of A (VAE, HVAE) or of the residual E
+    (CVAE), whose range the encoder map is restricted to; ``unit``: the decoder singular values'
+    unit per level, for the collapsed decision."""
     p = objective.layout.unpack(vec)
     var = objective.variances(p)
     if isinstance(objective, HVAEObjective):
         d1, d2 = objective.latent_dims
         dec = (_sv(p["U1"], d1), _sv(p["U2"], d2))
-        enc = (_sv(p["W1"] @ _range_projector(moment), d1), _sv(p["W2"], d2))
+        enc = (_sv(p["W1"] @ _range_projector(spectrum), d1), _sv(p["W2"], d2))
         std = _by_columns(p["U2"], np.sqrt(var))
     elif isinstance(objective, CVAEObjective):
         d = objective.latent_dim
         dec = _sv(p["U1"], d)
-        enc = _sv(p["W2"] @ _range_projector(residual), d)
+        enc = _sv(p["W2"] @ _range_projector(spectrum), d)
         std = _by_columns(p["U1"], np.sqrt(var))
     else:
         d = objective.latent_dim
         dec = _sv(p["U"], d)
-        enc = _sv(p["W"] @ _range_projector(moment), d)
+        enc = _sv(p["W"] @ _range_projector(spectrum), d)
         std = _by_columns(p["U"], np.sqrt(var))
     pairs = dec if isinstance(dec, tuple) else (dec,)
     coll = tuple(s <= COLLAPSE_RTOL * u for s, u in zip(pairs, unit))
@@ -189,6 +199,6 @@ def numerical_optimum(problem, starts: int = 8, seed=0, maxiter: int = 20000) ->
     obj = problem.objective
     vec, losses, gnorm, nit = minimise(obj, problem.moment, problem.moment_scale, starts=starts, seed=seed,
                                        maxiter=maxiter)
-    sol = extract(obj, vec, problem.moment, problem.residual, problem.units, float(losses.min()), "optimum")
+    sol = extract(obj, vec, problem.spectrum, problem.units, float(losses.min()), "optimum")
     base = {f.name: getattr(sol, f.name) for f in fields(Solution)}
     return Optimum(**base, start_losses=losses, gradient_norm=gnorm, iterations=nit, params=obj.layout.unpack(vec))

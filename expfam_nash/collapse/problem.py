@@ -96,16 +96,15 @@ def cvae_problem(cxx, cxy=None, cyy=None, latent_dim: int = 1, beta=1.0, eta_enc
         Cxx, Cyy = check_moment(cxx, "cxx"), check_moment(cyy, "cyy")
         Cxy = check_joint(Cxx, cxy, Cyy)
     E, B, sx = residual_moment(Cxx, Cxy, Cyy)
-    sp_ = spectrum(E)
+    sp_ = spectrum(E, reference=float(np.linalg.eigvalsh(Cyy)[-1]))
     theory = vae_theory(sp_.eigenvalues, d, beta, ee, ed, var)
     joint = np.block([[Cxx, Cxy], [Cxy.T, Cyy]])
-    scale = sp_.scale if sp_.eigenvalues.max(initial=0.0) > 0 else spectrum(Cyy).scale
     dx, dy = Cxx.shape[0], Cyy.shape[0]
     settings = dict(dim_x=dx, dim_y=dy, latent_dim=d, beta=beta, eta_enc=ee, eta_dec=ed,
                     encoder_var="learned" if var is None else var)
     notes = _singular_note(sx, "E[x x^T]") + _singular_note(sp_, "the residual E")
     return Problem("cvae", CVAEObjective(dx, dy, d, beta, ee, ed, var), joint, sp_, theory,
-                   (np.sqrt(scale) / ee,), settings, smp, residual=E, notes=notes)
+                   (np.sqrt(sp_.scale) / ee,), settings, smp, residual=E, notes=notes)
 
 
 def hvae_problem(cxx, latent_dims, sigma1=1.0, sigma2="learned", beta1=1.0, beta2=1.0, eta_enc=1.0,
