@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     fp.add_argument("--only", nargs="+", metavar="NAME", default=None, help="only these figures")
     fp.add_argument("--seed", type=int, default=0)
     _add_train_parser(cmds)
+    from ..collapse import cli as collapse_cli
+    collapse_cli.configure(cmds.add_parser("collapse", help="posterior collapse of linear VAE / CVAE / HVAE: closed "
+                                            "form, numerical optimum, training, verdicts"))
     return parser
 
 
@@ -256,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "collapse":
+            from ..collapse import cli as collapse_cli
+            return collapse_cli.run(args)
         return {"solve": cmd_solve, "verify": cmd_verify, "prove": cmd_prove, "claims": cmd_claims,
                 "figures": cmd_figures, "train": cmd_train}[args.command](args)
     except (ValueError, ImportError) as exc:   # ImportError: an optional extra is missing (e.g. digits)

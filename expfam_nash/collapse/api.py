@@ -9,7 +9,8 @@ import numpy as np
 from .._validation import as_rng, check_int
 from ..core.verdict import Status, Verdict
 from .moments import Samples
-from .optimum import blas_threads, dimensionless_transform, extract, numerical_optimum, random_start
+from .coordinates import coordinates, random_coordinates
+from .optimum import blas_threads, extract, numerical_optimum
 from .problem import Problem, cvae_problem, hvae_problem, vae_problem
 from .result import CollapseResult, Trained
 from .solution import Solution
@@ -64,10 +65,10 @@ def train(problem: Problem, spec: TrainSpec | None = None, progress=None) -> Tra
     smp, note = _training_samples(problem, spec)
     sample = _rebuild(problem, smp)
     data = smp.x if smp.y is None else np.concatenate([smp.x, smp.y], axis=1)
-    factor, shift = dimensionless_transform(sample.objective, sample.moment_scale)
-    y0 = random_start(sample.objective, as_rng(spec.seed))
+    coords = coordinates(sample.objective, sample.moment)
+    y0 = random_coordinates(coords, as_rng(spec.seed))
     with blas_threads(sample.moment.shape[0]):
-        vec, log = adam_train(sample.objective, data, y0, factor, shift, spec, progress)
+        vec, log = adam_train(sample.objective, data, y0, coords, spec, progress)
     loss = sample.objective.loss_grad(vec, sample.moment)[0]
     sol = extract(sample.objective, vec, sample.spectrum, sample.units, loss, "trained")
     coll = tuple(s <= TRAIN_COLLAPSE_RTOL * u for s, u in

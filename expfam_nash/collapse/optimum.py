@@ -1,10 +1,10 @@
 """Numerical global minimum over ALL parameters, independent of the closed form: L-BFGS with the
 analytic gradient of ``objectives`` from many random starts.
 
-The optimiser works in dimensionless coordinates: maps are divided by their natural unit (data
-length per latent length, see ``units``) and log-variances are shifted by log(unit^2), so the
-stopping rules do not depend on the units of the data. The loss is always evaluated in the
-original coordinates.
+The optimiser works in the whitened, dimensionless coordinates of ``coordinates`` (a
+preconditioner: unit-free stopping rules, and pixel moments' condition numbers do not reach the
+Hessian); the loss is always evaluated in the original parameters. Small problems are finished by a
+few damped Newton steps on a finite-difference Hessian of the analytic gradient.
 """
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from .._validation import as_rng
+from .coordinates import Coordinates, coordinates, random_coordinates
 from .objectives import CVAEObjective, HVAEObjective, VAEObjective
 from .solution import Solution
 
-__all__ = ["Optimum", "minimise", "units", "extract", "numerical_optimum", "dimensionless_transform", "random_start",
-           "blas_threads", "COLLAPSE_RTOL"]
+__all__ = ["Optimum", "minimise", "extract", "numerical_optimum", "blas_threads", "COLLAPSE_RTOL"]
 
 #: a decoder singular value at or below COLLAPSE_RTOL * (its unit) counts as 0 at a numerical optimum
 COLLAPSE_RTOL = 1e-4
@@ -53,46 +53,8 @@ class Optimum(Solution):
         return out
 
 
-def units(objective, moment_scale: float) -> dict[str, tuple[float, float]]:
-    """(factor, log-shift) per parameter block: original = factor * dimensionless (+ shift for ``ell``).
-
-    VAE/CVAE: data lengths in units of sqrt(largest eigenvalue of the moment), latent lengths in
-    units of eta_enc. HVAE: every length (x, z1, z2 share units through eta_dec) in units of
-    sqrt(largest eigenvalue of A), Sigma2 around eta_enc^2."""
-    sx = np.sqrt(moment_scale)
-    if isinstance(objective, HVAEObjective):
-        return {"U1": (1.0, 0.0), "W1": (1.0, 0.0), "U2": (1.0, 0.0), "W2": (1.0, 0.0),
-                "ell": (1.0, np.log(objective.eta_enc ** 2))}
-    sz = objective.eta_enc
-    out = {n: (sx / sz, 0.0) for n in ("U", "U1")}
-    out.update({n: (sz / sx, 0.0) for n in ("W", "W1", "W2")})
-    out.update({"U2": (1.0, 0.0), "ell": (1.0, np.log(sz ** 2))})
-    return out
-
-
-def dimensionless_transform(objective, scale: float):
-    lay = objective.layout
-    u = units(objective, scale)
-    factor = lay.pack({n: np.full(s, u[n][0]) for n, s in zip(lay.names, lay.shapes)})
-    shift = lay.pack({n: np.full(s, u[n][1]) for n, s in zip(lay.names, lay.shapes)})
-    return factor, shift
-
-
-def random_start(objective, rng: np.random.Generator) -> np.ndarray:
-    """Dimensionless start: map entries N(0, c^2 / fan_in) with c ~ U(0.1, 2), log-variances U(-2, 1)."""
-    lay = objective.layout
-    c = rng.uniform(0.1, 2.0)
-    blocks = {}
-    for name, shape in zip(lay.names, lay.shapes):
-        if name == "ell":
-            blocks[name] = rng.uniform(-2.0, 1.0, shape)
-        else:
-            blocks[name] = c * rng.standard_normal(shape) / np.sqrt(shape[1])
-    return lay.pack(blocks)
-
-
 #: Newton polish (finite-difference Hessian of the analytic gradient) up to this many parameters
-POLISH_MAX = 1500
+POLISH_MAX = 400
 
 
 def _hessian(fun, y: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -105,18 +67,22 @@ def _hessian(fun, y: np.ndarray, h: float = 1e-5) -> np.ndarray:
     return 0.5 * (H + H.T)
 
 
-def _polish(fun, y: np.ndarray, steps: int = 10) -> np.ndarray:
+def _polish(fun, y: np.ndarray, steps: int = 10, max_step: float = 0.5) -> np.ndarray:
     """Damped Newton steps on the positive-curvature eigen-directions of the Hessian (flat
-    directions -- latent symmetries, a mode on its threshold -- are left alone); a step is kept only
-    if it lowers the loss."""
+    directions -- latent symmetries, a mode on its threshold -- are left alone). Steps are capped at
+    ``max_step`` per coordinate (whitened units) and kept only if the loss stays finite and does not rise."""
     f, g = fun(y)
     for _ in range(steps):
-        vals, vecs = np.linalg.eigh(_hessian(fun, y))
-        keep = vals > 1e-9 * max(float(vals.max(initial=0.0)), 1e-300)
+        H = _hessian(fun, y)
+        if not np.all(np.isfinite(H)):
+            return y
+        vals, vecs = np.linalg.eigh(H)
+        keep = vals > 1e-8 * max(float(vals.max(initial=0.0)), 1e-300)
         step = -vecs[:, keep] @ ((vecs[:, keep].T @ g) / vals[keep])
+        step *= min(1.0, max_step / max(float(np.abs(step).max(initial=0.0)), 1e-300))
         for damp in (1.0, 0.5, 0.25, 0.125):
             f_new, g_new = fun(y + damp * step)
-            if f_new <= f:
+            if np.isfinite(f_new) and f_new <= f:
                 break
         else:
             return y
@@ -126,26 +92,27 @@ def _polish(fun, y: np.ndarray, steps: int = 10) -> np.ndarray:
     return y
 
 
-def _run(objective, moment, x0, factor, shift, maxiter: int):
+def _run(objective, moment, coords: Coordinates, y0: np.ndarray, maxiter: int):
     def fun(y):
-        f, g = objective.loss_grad(factor * y + shift, moment)
-        return f, g * factor
+        f, g = objective.loss_grad(coords.params(y), moment)
+        return f, coords.gradient(g)
 
-    res = minimize(fun, x0, jac=True, method="L-BFGS-B",
-                   options={"maxiter": maxiter, "maxcor": 30, "ftol": 1e-13, "gtol": 1e-6, "maxls": 50})
+    res = minimize(fun, y0, jac=True, method="L-BFGS-B", bounds=coords.bounds(),
+                   options={"maxiter": maxiter, "maxcor": 30, "ftol": 1e-14, "gtol": 1e-9, "maxls": 50})
     y = _polish(fun, res.x) if res.x.size <= POLISH_MAX else res.x
     f, g = fun(y)
-    return factor * y + shift, f, float(np.abs(g).max()), int(res.nit)
+    return coords.params(y), f, float(np.abs(g).max()), int(res.nit)
 
 
-def minimise(objective, moment: np.ndarray, moment_scale: float, starts: int = 8, seed=0,
+def minimise(objective, moment: np.ndarray, starts: int = 8, seed=0,
              maxiter: int = 20000) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """(best parameters, final loss of every start, gradient norm and iterations of the best)."""
+    """(best parameters, final loss of every start, gradient norm (whitened coordinates) and iterations of
+    the best)."""
     rng = as_rng(seed)
-    factor, shift = dimensionless_transform(objective, moment_scale)
+    coords = coordinates(objective, moment)
     with blas_threads(moment.shape[0]):
-        runs = [_run(objective, moment, random_start(objective, rng), factor, shift, maxiter) for _ in range(starts)]
-    losses = np.array([r[1] for r in runs])
+        runs = [_run(objective, moment, coords, random_coordinates(coords, rng), maxiter) for _ in range(starts)]
+    losses = np.array([r[1] if np.isfinite(r[1]) else np.inf for r in runs])
     best = runs[int(np.argmin(losses))]
     return best[0], losses, best[2], best[3]
 
@@ -197,8 +164,7 @@ def extract(objective, vec: np.ndarray, spectrum, unit: tuple[float, ...], loss:
 def numerical_optimum(problem, starts: int = 8, seed=0, maxiter: int = 20000) -> Optimum:
     """The best of ``starts`` random L-BFGS (+ Newton polish) runs on ``problem``'s exact objective."""
     obj = problem.objective
-    vec, losses, gnorm, nit = minimise(obj, problem.moment, problem.moment_scale, starts=starts, seed=seed,
-                                       maxiter=maxiter)
+    vec, losses, gnorm, nit = minimise(obj, problem.moment, starts=starts, seed=seed, maxiter=maxiter)
     sol = extract(obj, vec, problem.spectrum, problem.units, float(losses.min()), "optimum")
     base = {f.name: getattr(sol, f.name) for f in fields(Solution)}
     return Optimum(**base, start_losses=losses, gradient_norm=gnorm, iterations=nit, params=obj.layout.unpack(vec))

@@ -36,12 +36,6 @@ class Problem:
     residual: np.ndarray | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    @property
-    def moment_scale(self) -> float:
-        """Largest eigenvalue of ``moment`` (1 if it is 0): the data unit of the optimiser's coordinates."""
-        top = float(np.linalg.eigvalsh(self.moment)[-1])
-        return top if top > 0 else 1.0
-
 
 def parse_variance(value, name: str, squared: bool = False) -> float | None:
     """'learned' -> None; a number > 0 -> itself (``squared``: returned squared)."""

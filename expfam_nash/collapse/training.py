@@ -9,8 +9,8 @@ Per minibatch X (B rows) the estimator of the loss is (VAE; the CVAE and HVAE ar
 whose expectation over eps is the population objective of ``objectives`` on the batch's second
 moment, so its gradient is unbiased for the exact gradient (tests/test_collapse_training.py).
 Gradients are back-propagated by hand (plain NumPy: every step is a handful of matrix products).
-Adam runs in the optimiser's dimensionless coordinates (``optimum.units``), so a learning rate
-means the same whatever the units of the data; the learning rate decays by a cosine to
+Adam runs in the optimiser's whitened, dimensionless coordinates (``coordinates``), so a learning
+rate means the same whatever the units of the data; the learning rate decays by a cosine to
 ``lr * final_lr_ratio``.
 """
 from __future__ import annotations
@@ -30,9 +30,9 @@ class TrainSpec:
     """Minibatch training settings. ``n_samples``: size of the Gaussian training set drawn when only
     moments are given (x ~ N(0, C): the uncentred second moment C is then the covariance)."""
 
-    epochs: int = 100
-    batch: int = 128
-    lr: float = 3e-3
+    epochs: int = 200
+    batch: int = 64
+    lr: float = 1e-2
     final_lr_ratio: float = 0.01
     seed: int = 0
     n_samples: int = 10000
@@ -142,10 +142,11 @@ class TrainLog:
     batch_loss: list = field(default_factory=list)
 
 
-def adam_train(objective, data: np.ndarray, y0: np.ndarray, factor: np.ndarray, shift: np.ndarray,
-               spec: TrainSpec, progress=None) -> tuple[np.ndarray, TrainLog]:
-    """Adam over ``spec.epochs`` shuffled passes of ``data`` (rows) from the dimensionless start
-    ``y0``; returns the final parameters (original coordinates) and the running batch losses."""
+def adam_train(objective, data: np.ndarray, y0: np.ndarray, coords, spec: TrainSpec,
+               progress=None) -> tuple[np.ndarray, TrainLog]:
+    """Adam over ``spec.epochs`` shuffled passes of ``data`` (rows) in the whitened coordinates
+    ``coords`` (``coordinates.coordinates``) from ``y0``; returns the final parameters (original
+    layout) and the running batch losses."""
     rng = as_rng(spec.seed)
     n = data.shape[0]
     per_epoch = max(1, -(-n // spec.batch))
@@ -156,12 +157,12 @@ def adam_train(objective, data: np.ndarray, y0: np.ndarray, factor: np.ndarray, 
         order = rng.permutation(n)
         for start in range(0, n, spec.batch):
             batch = data[order[start:start + spec.batch]]
-            loss, g = batch_loss_grad(objective, factor * y + shift, batch, rng)
+            loss, g = batch_loss_grad(objective, coords.params(y), batch, rng)
             if not np.isfinite(loss):
                 raise FloatingPointError(f"training diverged at step {step} (non-finite loss); lower lr")
             frac = step / max(1, total - 1)
             lr = spec.lr * (spec.final_lr_ratio + (1 - spec.final_lr_ratio) * 0.5 * (1 + np.cos(np.pi * frac)))
-            y = adam.step(y, g * factor, lr)
+            y = adam.step(y, coords.gradient(g), lr)
             running.append(loss)
             step += 1
             if spec.record_every and step % spec.record_every == 0:
@@ -170,4 +171,4 @@ def adam_train(objective, data: np.ndarray, y0: np.ndarray, factor: np.ndarray, 
                 running = []
             if progress is not None:
                 progress(step, total)
-    return factor * y + shift, log
+    return coords.params(y), log
