@@ -126,3 +126,25 @@ def test_sampled_gradient_matches_finite_differences_of_the_sampled_loss(kind):
     fd = np.array([(batch_loss_grad(obj, x + h * e, data, np.random.default_rng(9))[0]
                     - batch_loss_grad(obj, x - h * e, data, np.random.default_rng(9))[0]) / (2 * h) for e in np.eye(x.size)])
     assert np.abs(g - fd).max() <= 1e-6 * max(1.0, np.abs(g).max())
+
+
+@pytest.mark.parametrize("kind", ["vae", "cvae", "hvae"])
+@pytest.mark.parametrize("learned", [True, False])
+def test_whitened_batches_equal_the_chain_rule_through_the_coordinates(kind, learned):
+    """Training feeds pre-whitened data to the maps acting on data; this equals the raw estimator at
+    coords.params(y) with the chain rule coords.gradient (same random draws)."""
+    from expfam_nash.collapse.coordinates import coordinates, random_coordinates
+    from expfam_nash.collapse.training import WhitenedBatches
+
+    rng = np.random.default_rng(12)
+    obj, _ = _objective(kind, learned, np.random.default_rng(13))
+    dim = {"vae": lambda o: o.dim, "cvae": lambda o: o.dim_x + o.dim_y, "hvae": lambda o: o.dim}[kind](obj)
+    data = rng.standard_normal((30, dim)) @ rng.standard_normal((dim, dim))
+    data[:, 0] = 0.0                                                   # a singular moment
+    coords = coordinates(obj, data.T @ data / 30)
+    y = random_coordinates(coords, rng)
+    idx = np.arange(5, 17)
+    lw, gw = WhitenedBatches(obj, coords, data)(y, idx, np.random.default_rng(3))
+    lr_, gr = batch_loss_grad(obj, coords.params(y), data[idx], np.random.default_rng(3))
+    assert lw == pytest.approx(lr_, rel=1e-10)
+    np.testing.assert_allclose(gw, coords.gradient(gr), rtol=1e-8, atol=1e-10 * np.abs(gw).max())

@@ -22,7 +22,7 @@ import numpy as np
 from .._validation import as_rng, check_int, check_positive
 from .objectives import CVAEObjective, HVAEObjective, VAEObjective
 
-__all__ = ["TrainSpec", "batch_loss_grad", "adam_train"]
+__all__ = ["TrainSpec", "batch_loss_grad", "WhitenedBatches", "adam_train"]
 
 
 @dataclass(frozen=True)
@@ -47,75 +47,129 @@ class TrainSpec:
         check_int(self.record_every, "record_every", minimum=0)
 
 
-def _vae(obj: VAEObjective, p: dict, X: np.ndarray, rng: np.random.Generator):
+def _kl(mu: np.ndarray, var: np.ndarray, beta: float, ee2: float) -> float:
+    B = mu.shape[0]
+    return beta * (np.sum(mu * mu) / (B * ee2) + var.sum() / ee2 - np.log(var).sum() + var.size * (np.log(ee2) - 1.0))
+
+
+def _vae(obj: VAEObjective, p: dict, var: np.ndarray, X: np.ndarray, enc: np.ndarray, rng: np.random.Generator):
+    """Decoder U, encoder W acting on ``enc`` (the data, or its whitened version)."""
     B, ed2, ee2, beta = X.shape[0], obj.eta_dec ** 2, obj.eta_enc ** 2, obj.beta
-    var = obj.variances(p)
     std = np.sqrt(var)
-    mu = X @ p["W"].T
+    mu = enc @ p["W"].T
     eps = rng.standard_normal(mu.shape)
     z = mu + eps * std
     R = X - z @ p["U"].T
-    loss = np.sum(R * R) / (B * ed2) + beta * (np.sum(mu * mu) / (B * ee2) + var.sum() / ee2 - np.log(var).sum()
-                                               + var.size * (np.log(ee2) - 1.0))
+    loss = np.sum(R * R) / (B * ed2) + _kl(mu, var, beta, ee2)
     dpred = -2.0 * R / (B * ed2)
     dz = dpred @ p["U"]
-    g = {"U": dpred.T @ z, "W": (dz + 2.0 * beta * mu / (B * ee2)).T @ X}
-    if obj.encoder_var is None:
-        g["ell"] = np.sum(dz * eps, axis=0) * std / 2.0 + beta * (var / ee2 - 1.0)
-    return loss, g
+    g = {"U": dpred.T @ z, "W": (dz + 2.0 * beta * mu / (B * ee2)).T @ enc}
+    return loss, g, np.sum(dz * eps, axis=0) * std / 2.0 + beta * (var / ee2 - 1.0)
 
 
-def _cvae(obj: CVAEObjective, p: dict, V: np.ndarray, rng: np.random.Generator):
-    B, dx, ed2, ee2, beta = V.shape[0], obj.dim_x, obj.eta_dec ** 2, obj.eta_enc ** 2, obj.beta
-    X, Y = V[:, :dx], V[:, dx:]
-    var = obj.variances(p)
+def _cvae(obj: CVAEObjective, p: dict, var: np.ndarray, Y: np.ndarray, enc: np.ndarray, cond: np.ndarray,
+          rng: np.random.Generator):
+    """Decoder U1 (latent) and U2 acting on ``cond`` (x or whitened x), encoder W acting on ``enc`` ((x, y) or
+    its whitened version)."""
+    B, ed2, ee2, beta = Y.shape[0], obj.eta_dec ** 2, obj.eta_enc ** 2, obj.beta
     std = np.sqrt(var)
-    mu = X @ p["W1"].T + Y @ p["W2"].T
+    mu = enc @ p["W"].T
     eps = rng.standard_normal(mu.shape)
     z = mu + eps * std
-    R = Y - z @ p["U1"].T - X @ p["U2"].T
-    loss = np.sum(R * R) / (B * ed2) + beta * (np.sum(mu * mu) / (B * ee2) + var.sum() / ee2 - np.log(var).sum()
-                                               + var.size * (np.log(ee2) - 1.0))
+    R = Y - z @ p["U1"].T - cond @ p["U2"].T
+    loss = np.sum(R * R) / (B * ed2) + _kl(mu, var, beta, ee2)
     dpred = -2.0 * R / (B * ed2)
     dz = dpred @ p["U1"]
-    dmu = dz + 2.0 * beta * mu / (B * ee2)
-    g = {"U1": dpred.T @ z, "U2": dpred.T @ X, "W1": dmu.T @ X, "W2": dmu.T @ Y}
-    if obj.encoder_var is None:
-        g["ell"] = np.sum(dz * eps, axis=0) * std / 2.0 + beta * (var / ee2 - 1.0)
-    return loss, g
+    g = {"U1": dpred.T @ z, "U2": dpred.T @ cond, "W": (dz + 2.0 * beta * mu / (B * ee2)).T @ enc}
+    return loss, g, np.sum(dz * eps, axis=0) * std / 2.0 + beta * (var / ee2 - 1.0)
 
 
-def _hvae(obj: HVAEObjective, p: dict, X: np.ndarray, rng: np.random.Generator):
+def _hvae(obj: HVAEObjective, p: dict, var: np.ndarray, X: np.ndarray, enc: np.ndarray, rng: np.random.Generator):
+    """Encoder W1 acting on ``enc`` (x or whitened x); the rest on latents."""
     B, ed2, ee2, b1, b2 = X.shape[0], obj.eta_dec ** 2, obj.eta_enc ** 2, obj.beta1, obj.beta2
-    var = obj.variances(p)
     std = np.sqrt(var)
-    z1 = X @ p["W1"].T + obj.sigma1 * rng.standard_normal((B, obj.latent_dims[0]))
+    z1 = enc @ p["W1"].T + obj.sigma1 * rng.standard_normal((B, obj.latent_dims[0]))
     mu2 = z1 @ p["W2"].T
     eps2 = rng.standard_normal(mu2.shape)
     z2 = mu2 + eps2 * std
     R1 = X - z1 @ p["U1"].T
     R2 = z1 - z2 @ p["U2"].T
-    loss = (np.sum(R1 * R1) + b1 * np.sum(R2 * R2)) / (B * ed2) + b2 * (
-        np.sum(mu2 * mu2) / (B * ee2) + var.sum() / ee2 - np.log(var).sum() + var.size * (np.log(ee2) - 1.0))
+    loss = (np.sum(R1 * R1) + b1 * np.sum(R2 * R2)) / (B * ed2) + _kl(mu2, var, b2, ee2)
     dpred1 = -2.0 * R1 / (B * ed2)
     dR2 = 2.0 * b1 * R2 / (B * ed2)
     dz2 = -dR2 @ p["U2"]
     dmu2 = dz2 + 2.0 * b2 * mu2 / (B * ee2)
     dz1 = dpred1 @ p["U1"] + dR2 + dmu2 @ p["W2"]
-    g = {"U1": dpred1.T @ z1, "W1": dz1.T @ X, "U2": -dR2.T @ z2, "W2": dmu2.T @ z1}
-    if obj.sigma2 is None:
-        g["ell"] = np.sum(dz2 * eps2, axis=0) * std / 2.0 + b2 * (var / ee2 - 1.0)
-    return loss, g
+    g = {"U1": dpred1.T @ z1, "W1": dz1.T @ enc, "U2": -dR2.T @ z2, "W2": dmu2.T @ z1}
+    return loss, g, np.sum(dz2 * eps2, axis=0) * std / 2.0 + b2 * (var / ee2 - 1.0)
+
+
+def _step(objective, p: dict, var: np.ndarray, inputs: dict, rng):
+    """(loss, gradients by key, gradient in the log-variances) of one minibatch; ``inputs``: target, enc, cond."""
+    if isinstance(objective, VAEObjective):
+        return _vae(objective, p, var, inputs["target"], inputs["enc"], rng)
+    if isinstance(objective, CVAEObjective):
+        return _cvae(objective, p, var, inputs["target"], inputs["enc"], inputs["cond"], rng)
+    return _hvae(objective, p, var, inputs["target"], inputs["enc"], rng)
+
+
+def _raw_inputs(objective, rows: np.ndarray) -> dict:
+    if isinstance(objective, CVAEObjective):
+        return {"target": rows[:, objective.dim_x:], "enc": rows, "cond": rows[:, :objective.dim_x]}
+    return {"target": rows, "enc": rows}
 
 
 def batch_loss_grad(objective, vec: np.ndarray, batch: np.ndarray, rng: np.random.Generator) -> tuple[float, np.ndarray]:
     """One-sample reparametrised estimate of the loss and its gradient on a minibatch (rows; for
-    the CVAE the rows are (x, y) concatenated)."""
+    the CVAE the rows are (x, y) concatenated), in the objective's own parameters."""
     lay = objective.layout
-    p = lay.unpack(vec)
-    fn = {VAEObjective: _vae, CVAEObjective: _cvae, HVAEObjective: _hvae}[type(objective)]
-    loss, g = fn(objective, p, batch, rng)
+    p = dict(lay.unpack(vec))
+    if isinstance(objective, CVAEObjective):
+        p["W"] = np.concatenate([p["W1"], p["W2"]], axis=1)
+    loss, g, gell = _step(objective, p, objective.variances(p), _raw_inputs(objective, batch), rng)
+    if isinstance(objective, CVAEObjective):
+        g["W1"], g["W2"] = g["W"][:, :objective.dim_x], g["W"][:, objective.dim_x:]
+    if "ell" in lay.names:
+        g["ell"] = gell
     return float(loss), lay.pack(g)
+
+
+#: training keys of the whitened blocks (the CVAE's encoder group (W1, W2) is one block acting on (x, y))
+_KEY = {("W1", "W2"): "W"}
+
+
+class WhitenedBatches:
+    """Minibatch loss and gradient directly in whitened coordinates: every map that acts on data is fed
+    the data already multiplied by its whitener (once, for the whole training set), so a step costs
+    what a step in the original parameters costs. Equal to ``batch_loss_grad`` at ``coords.params(y)``
+    with the chain rule of ``coords.gradient`` (tested)."""
+
+    def __init__(self, objective, coords, data: np.ndarray):
+        self.objective, self.coords = objective, coords
+        raw = _raw_inputs(objective, data)
+        self.inputs = {"target": raw["target"]}
+        for b in coords.blocks:
+            if b.right is not None:
+                slot = "cond" if b.names == ("U2",) else "enc"
+                self.inputs[slot] = raw[slot] @ b.right.T
+        self.inputs.setdefault("enc", raw["enc"])
+
+    def __call__(self, y: np.ndarray, index: np.ndarray, rng) -> tuple[float, np.ndarray]:
+        p, var = {}, None
+        for b, yb in self.coords._split(y):
+            key = _KEY.get(b.names, b.names[0])
+            if key == "ell":
+                var = np.exp(yb + b.shift)
+            else:
+                p[key] = b.scale * yb
+        if var is None:
+            var = self.objective.variances({})
+        loss, g, gell = _step(self.objective, p, var, {k: v[index] for k, v in self.inputs.items()}, rng)
+        parts = []
+        for b in self.coords.blocks:
+            key = _KEY.get(b.names, b.names[0])
+            parts.append(gell if key == "ell" else (b.scale * g[key]).ravel())
+        return float(loss), np.concatenate(parts)
 
 
 @dataclass
@@ -148,6 +202,7 @@ def adam_train(objective, data: np.ndarray, y0: np.ndarray, coords, spec: TrainS
     ``coords`` (``coordinates.coordinates``) from ``y0``; returns the final parameters (original
     layout) and the running batch losses."""
     rng = as_rng(spec.seed)
+    batches = WhitenedBatches(objective, coords, data)
     n = data.shape[0]
     per_epoch = max(1, -(-n // spec.batch))
     total = spec.epochs * per_epoch
@@ -156,13 +211,12 @@ def adam_train(objective, data: np.ndarray, y0: np.ndarray, coords, spec: TrainS
     for _ in range(spec.epochs):
         order = rng.permutation(n)
         for start in range(0, n, spec.batch):
-            batch = data[order[start:start + spec.batch]]
-            loss, g = batch_loss_grad(objective, coords.params(y), batch, rng)
+            loss, g = batches(y, order[start:start + spec.batch], rng)
             if not np.isfinite(loss):
                 raise FloatingPointError(f"training diverged at step {step} (non-finite loss); lower lr")
             frac = step / max(1, total - 1)
             lr = spec.lr * (spec.final_lr_ratio + (1 - spec.final_lr_ratio) * 0.5 * (1 + np.cos(np.pi * frac)))
-            y = adam.step(y, coords.gradient(g), lr)
+            y = adam.step(y, g, lr)
             running.append(loss)
             step += 1
             if spec.record_every and step % spec.record_every == 0:

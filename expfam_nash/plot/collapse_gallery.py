@@ -1,0 +1,40 @@
+"""Gallery entries for the posterior-collapse figures: ``FIGURES[name](seed) -> (Figure, data)`` in the
+convention of ``plot/gallery.py`` (the integrator merges this dict into its registry)."""
+from __future__ import annotations
+
+from ..collapse.experiments import correlation_study, hvae_beta2_sweep, image_cvae_sweep, per_class_eigenvalues
+from ..collapse.training import TrainSpec
+from .collapse import plot_active_modes, plot_class_eigenvalues, plot_singular_values
+
+__all__ = ["FIGURES", "collapse_correlation", "collapse_active_modes", "collapse_per_class"]
+
+CVAE_BETAS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
+HVAE_BETA2 = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 7.0)
+
+
+def collapse_correlation(seed: int = 0):
+    """Synthetic CVAE, rho in {1, 1/2, 1/4, 1/8, 0}: closed-form vs trained singular values of U1."""
+    data = correlation_study(dim=8, latent_dim=8, n_samples=4000, spec=TrainSpec(epochs=60, seed=seed), seed=seed)
+    fig = plot_singular_values(data)
+    fig.suptitle("CVAE, y ~ N(0, I), x = rho y + sqrt(1 - rho^2) n, beta = 1, eta_dec = 0.5: collapse iff rho^2 >= 3/4",
+                 fontsize=9)
+    return fig, data
+
+
+def collapse_active_modes(seed: int = 0):
+    """Active modes along beta (CVAE, MNIST quarters) and beta2 (HVAE, MNIST; Sigma2 learned vs fixed)."""
+    spec = TrainSpec(epochs=40, seed=seed)
+    cvae = image_cvae_sweep("mnist", betas=CVAE_BETAS, latent_dim=16, train_betas=(0.1, 0.5, 2.0), spec=spec)
+    hvae = hvae_beta2_sweep("mnist", beta2s=HVAE_BETA2, sigma2s=("learned", 0.5, 0.25), train_beta2s=(0.25, 1.0, 4.0),
+                            spec=spec)
+    return plot_active_modes(cvae, hvae), {"cvae": cvae, "hvae": hvae}
+
+
+def collapse_per_class(seed: int = 0):
+    """Per-class residual eigenvalues of the MNIST quarter split against beta eta_dec^2 (beta = 1, eta_dec = 0.5)."""
+    data = per_class_eigenvalues("mnist", beta=1.0, eta_dec=0.5, top=64)
+    return plot_class_eigenvalues(data), data
+
+
+FIGURES = {"collapse_correlation": collapse_correlation, "collapse_active_modes": collapse_active_modes,
+           "collapse_per_class": collapse_per_class}
