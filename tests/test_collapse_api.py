@@ -80,3 +80,18 @@ def test_no_optimum_leaves_the_global_minimum_undecided():
     r = collapse.vae(A, 2, starts=0)
     assert r.optimum is None and r.global_minimum.status.value == "undecided"
     assert [v.status.value for v in r.verdicts[0]] == ["refuted", "certified"]     # 2 > 1 active, 0.5 <= 1 collapsed
+
+
+def test_global_minimum_verdict_logic():
+    from expfam_nash.collapse.theory import vae_theory
+    from expfam_nash.collapse.verdicts import global_minimum_verdict
+
+    th = vae_theory([2.0], 1, 1.0, 1.0, 1.0)
+    ok = {"loss_error": 0.0, "singular_value_error": [0.0]}
+    assert global_minimum_verdict(th, np.array([th.loss, th.loss + 1]), ok).status.value == "certified"
+    below = np.array([th.loss - 1e-6 * abs(th.loss), th.loss])
+    assert global_minimum_verdict(th, below, ok).status.value == "refuted"          # a start beat the closed form
+    short = {"loss_error": 1e-6, "singular_value_error": [0.0]}
+    assert global_minimum_verdict(th, np.array([th.loss + 1e-6]), short).status.value == "undecided"
+    flat = {"loss_error": 0.0, "singular_value_error": [1e-3]}
+    assert global_minimum_verdict(th, np.array([th.loss]), flat).status.value == "undecided"

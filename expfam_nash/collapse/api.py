@@ -65,9 +65,9 @@ def train(problem: Problem, spec: TrainSpec | None = None, progress=None) -> Tra
     smp, note = _training_samples(problem, spec)
     sample = _rebuild(problem, smp)
     data = smp.x if smp.y is None else np.concatenate([smp.x, smp.y], axis=1)
-    coords = coordinates(sample.objective, sample.moment)
+    coords = coordinates(sample.objective, sample.moment, spec.whitening_floor)
     y0 = random_coordinates(coords, as_rng(spec.seed))
-    with blas_threads(sample.moment.shape[0]):
+    with blas_threads(0):           # minibatch products are small whatever the data dimension: one BLAS thread
         vec, log = adam_train(sample.objective, data, y0, coords, spec, progress)
     loss = sample.objective.loss_grad(vec, sample.moment)[0]
     sol = extract(sample.objective, vec, sample.spectrum, sample.units, loss, "trained")
@@ -77,13 +77,13 @@ def train(problem: Problem, spec: TrainSpec | None = None, progress=None) -> Tra
     base = {f.name: getattr(sol, f.name) for f in fields(Solution)}
     base["collapsed"] = coll if problem.model == "hvae" else coll[0]
     settings = {"epochs": spec.epochs, "batch": spec.batch, "lr": spec.lr, "final_lr_ratio": spec.final_lr_ratio,
-                "seed": spec.seed, "n_samples": smp.n, "steps": spec.epochs * max(1, -(-smp.n // spec.batch))}
+                "seed": spec.seed, "n_samples": smp.n, "steps": spec.epochs * max(1, -(-smp.n // spec.batch)),
+                "whitening_floor": spec.whitening_floor}
     if note:
         settings["note"] = note
-    trained = Trained(**base, sample_theory=sample.theory, settings=settings, collapse_rtol=TRAIN_COLLAPSE_RTOL,
-                      log={"steps": log.steps, "batch_loss": log.batch_loss})
-    agree = agreement(sample.theory, trained, sample.units)
-    return Trained(**{f.name: getattr(trained, f.name) for f in fields(Trained) if f.name != "agreement"}, agreement=agree)
+    return Trained(**base, sample_theory=sample.theory, agreement=agreement(sample.theory, Solution(**base), sample.units),
+                   settings=settings, collapse_rtol=TRAIN_COLLAPSE_RTOL,
+                   log={"steps": log.steps, "batch_loss": log.batch_loss})
 
 
 def solve(problem: Problem, starts: int = 8, seed=0, train_spec: TrainSpec | bool | None = None,

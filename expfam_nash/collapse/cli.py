@@ -51,7 +51,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--train", action="store_true", help="also train by Adam on minibatches and compare")
     p.add_argument("--epochs", type=int, default=200)
-    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-2)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
 

@@ -94,11 +94,14 @@ class Coordinates:
         return np.concatenate(parts)
 
 
-def _whitener(moment: np.ndarray) -> np.ndarray:
-    """R = diag(lam_r)^(-1/2) V_r' over the range (r x D; r = 0 for a zero moment)."""
+def _whitener(moment: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """R = diag(lam_r + floor lam_1)^(-1/2) V_r' over the range (r x D; r = 0 for a zero moment). A floor > 0
+    caps the amplification of small-eigenvalue directions at 1 / sqrt(floor) (for minibatches, where a
+    direction carried by a few samples would otherwise produce heavy-tailed whitened inputs)."""
     sp_ = spectrum(moment)
     r = sp_.rank
-    return (sp_.eigenvectors[:, :r] / np.sqrt(sp_.eigenvalues[:r])).T
+    top = float(sp_.eigenvalues[0]) if r else 0.0
+    return (sp_.eigenvectors[:, :r] / np.sqrt(sp_.eigenvalues[:r] + floor * top)).T
 
 
 def _top(moment: np.ndarray) -> float:
@@ -106,19 +109,20 @@ def _top(moment: np.ndarray) -> float:
     return np.sqrt(top) if top > 0 else 1.0
 
 
-def coordinates(objective, moment: np.ndarray) -> Coordinates:
-    """The whitened coordinates of ``objective`` for data moment ``moment`` (joint moment for the CVAE)."""
+def coordinates(objective, moment: np.ndarray, floor: float = 0.0) -> Coordinates:
+    """The whitened coordinates of ``objective`` for data moment ``moment`` (joint moment for the CVAE);
+    ``floor``: relative eigenvalue floor of the whiteners (0: full whitening, for the exact optimiser)."""
     lay = objective.layout
     ell = lambda d: (_Block(("ell",), (d,), (d,), 1.0, None, float(np.log(objective.eta_enc ** 2))),)
     if isinstance(objective, VAEObjective):
         D, d = objective.dim, objective.latent_dim
-        R = _whitener(moment)
+        R = _whitener(moment, floor)
         blocks = (_Block(("U",), (d,), (D, d), _top(moment) / objective.eta_enc),
                   _Block(("W",), (D,), (d, R.shape[0]), objective.eta_enc, R))
         return Coordinates(lay, blocks + (ell(d) if objective.encoder_var is None else ()))
     if isinstance(objective, CVAEObjective):
         dx, dy, d = objective.dim_x, objective.dim_y, objective.latent_dim
-        Rv, Rx = _whitener(moment), _whitener(moment[:dx, :dx])
+        Rv, Rx = _whitener(moment, floor), _whitener(moment[:dx, :dx], floor)
         sy = _top(moment[dx:, dx:])
         blocks = (_Block(("U1",), (d,), (dy, d), sy / objective.eta_enc),
                   _Block(("U2",), (dx,), (dy, Rx.shape[0]), sy, Rx),
@@ -126,7 +130,7 @@ def coordinates(objective, moment: np.ndarray) -> Coordinates:
         return Coordinates(lay, blocks + (ell(d) if objective.encoder_var is None else ()))
     if isinstance(objective, HVAEObjective):
         D, (d1, d2) = objective.dim, objective.latent_dims
-        R = _whitener(moment)
+        R = _whitener(moment, floor)
         blocks = (_Block(("U1",), (d1,), (D, d1), 1.0),
                   _Block(("W1",), (D,), (d1, R.shape[0]), _top(moment), R),
                   _Block(("U2",), (d2,), (d1, d2), 1.0),

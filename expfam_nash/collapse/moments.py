@@ -18,6 +18,7 @@ never in absolute units.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -32,7 +33,8 @@ ROUNDOFF = 1e-10
 
 @dataclass(frozen=True, eq=False)
 class Samples:
-    """Training samples: ``x`` (N, Dx) and, for the CVAE, ``y`` (N, Dy)."""
+    """Training samples: ``x`` (N, Dx) and, for the CVAE, ``y`` (N, Dy); their second moments are
+    computed once (sweeps build many problems from the same samples)."""
 
     x: np.ndarray
     y: np.ndarray | None = None
@@ -40,6 +42,13 @@ class Samples:
     @property
     def n(self) -> int:
         return int(self.x.shape[0])
+
+    @cached_property
+    def moments(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """(E[x x^T], E[x y^T], E[y y^T]) (the last two None without y)."""
+        if self.y is None:
+            return second_moment(self.x), None, None
+        return second_moment(self.x), second_moment(self.x, self.y), second_moment(self.y)
 
 
 def samples(x, y=None) -> Samples:

@@ -30,7 +30,7 @@ SMALL_DIM = 256
 
 
 def blas_threads(dim: int):
-    """Context: one BLAS thread for small problems, the default otherwise."""
+    """Context: one BLAS thread for problems of data dimension <= SMALL_DIM, the default otherwise."""
     return threadpool_limits(limits=1, user_api="blas") if dim <= SMALL_DIM else threadpool_limits(limits=None)
 
 

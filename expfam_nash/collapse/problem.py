@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_int, check_positive
-from .moments import (Samples, Spectrum, check_joint, check_moment, residual_moment, second_moment, spectrum)
+from .moments import Samples, Spectrum, check_joint, check_moment, residual_moment, spectrum
 from .objectives import CVAEObjective, HVAEObjective, VAEObjective
 from .solution import Theory
 from .theory import hvae_theory, vae_theory
@@ -49,7 +49,7 @@ def parse_variance(value, name: str, squared: bool = False) -> float | None:
 
 def _moment_or_samples(cxx, name: str = "cxx"):
     if isinstance(cxx, Samples):
-        return second_moment(cxx.x), cxx
+        return cxx.moments[0], cxx
     return check_moment(cxx, name), None
 
 
@@ -81,8 +81,8 @@ def cvae_problem(cxx, cxy=None, cyy=None, latent_dim: int = 1, beta=1.0, eta_enc
     if isinstance(cxx, Samples):
         if cxx.y is None:
             raise ValueError("cxx: the CVAE needs samples of both x and y (collapse.samples(x, y))")
-        smp, xs, ys = cxx, cxx.x, cxx.y
-        Cxx, Cxy, Cyy = second_moment(xs), second_moment(xs, ys), second_moment(ys)
+        smp = cxx
+        Cxx, Cxy, Cyy = cxx.moments
     else:
         if cxy is None or cyy is None:
             raise ValueError("cxy: the CVAE needs cxx, cxy = E[x y^T] and cyy (or collapse.samples(x, y))")

@@ -30,7 +30,9 @@ def _cvae_active(ax, data: dict) -> None:
     ax.set_xscale("log")
     ax.set_xlabel("beta")
     ax.set_ylabel(f"active modes (of {data['latent_dim']})")
-    ax.set_title(f"CVAE on {data['dataset']} quarters ({data['dim_x']} + {data['dim_y']} dims)", fontsize=9, loc="left")
+    what = "synthetic data" if data["dataset"] == "synthetic" else f"{data['dataset']} quarters"
+    trained = f"trained {data['train_epochs']} epochs" if data.get("train_epochs") else "closed form only"
+    ax.set_title(f"CVAE on {what} ({data['dim_x']} + {data['dim_y']} dims); {trained}", fontsize=9, loc="left")
     ax.legend(fontsize=8)
 
 
@@ -39,25 +41,25 @@ def _hvae_active(ax, data: dict) -> None:
         rows = var["rows"]
         label = "Sigma2 learned" if var["sigma2"] == "learned" else f"sigma2 = {var['sigma2']}"
         b2 = [r["beta2"] for r in rows]
-        for level, ls in ((0, "-"), (1, "--")):
-            ax.plot(b2, [r["theory_active"][level] for r in rows], ls, color=f"C{i}", marker="o", ms=3,
-                    label=f"{label}, level {level + 1}")
+        for level, ls in ((0, "-"), (1, "--")):          # decreasing widths: coinciding curves stay visible
+            ax.plot(b2, [r["theory_active"][level] for r in rows], ls, color=f"C{i}", marker="o", ms=3, lw=4 - 1.3 * i,
+                    alpha=0.8, label=f"{label}, level {level + 1}")
         for r in _trained_rows(rows):
             for level, mk in ((0, "s"), (1, "^")):
                 ax.plot(r["beta2"], r["trained"]["active"][level], mk, mfc="none", color=f"C{i}", ms=8)
     ax.set_xscale("log")
     ax.set_xlabel("beta2")
     ax.set_ylabel("active modes")
-    ax.set_title(f"HVAE on {data['dataset']} (d1, d2 = {tuple(data['latent_dims'])}); open markers: trained",
-                 fontsize=9, loc="left")
+    trained = f"open markers: trained {data['train_epochs']} epochs" if data.get("train_epochs") else "closed form"
+    ax.set_title(f"HVAE on {data['dataset']} (d1, d2 = {tuple(data['latent_dims'])}); {trained}", fontsize=9, loc="left")
     ax.legend(fontsize=7, ncol=2)
 
 
 def plot_active_modes(*datasets: dict, fig_axes=None):
-    """One panel per experiment dict (``image_cvae_sweep`` or ``hvae_beta2_sweep`` output)."""
-    fig, axes = fig_axes or new_figure(1, len(datasets), width=5.5, height=3.8)
+    """One panel per experiment dict (``synthetic_beta_sweep``, ``image_cvae_sweep`` or ``hvae_beta2_sweep`` output)."""
+    fig, axes = fig_axes or new_figure(1, len(datasets), width=5.0, height=3.8)
     for ax, data in zip(np.ravel(axes), datasets):
-        (_cvae_active if data["experiment"] == "image_cvae" else _hvae_active)(ax, data)
+        (_hvae_active if data["experiment"] == "hvae_beta2" else _cvae_active)(ax, data)
     return fig
 
 
