@@ -197,3 +197,30 @@ def test_closed_form_and_symbolic_modes_agree_exactly_at_a_rational_point():
     assert m["t"].subs(subs) == sp.Rational(5, 2)
     th = vae_theory([3.0], 1, 0.5, 1.0, 1.0)
     assert th.decoder_singular_values[0] ** 2 == pytest.approx(2.5, rel=1e-15)
+
+
+@pytest.mark.parametrize("learned", [True, False])
+@pytest.mark.parametrize("beta2", [0.2, 3.0])                     # sigma1^2 above / below the level-2 threshold kappa
+@pytest.mark.parametrize("lam", [0.02, 0.07, 0.15, 0.5, 2.0, 20.0])
+def test_hvae_every_regime_against_the_sympy_solution(learned, beta2, lam):
+    """Hand-placed eigenvalues in every regime (below both thresholds, between them, above both), both levels."""
+    b1, ee, ed, s1, s2 = 1.0, 0.5, 0.5, 0.5, 0.4
+    f = _hvae_fns(learned)
+    a = (lam, b1, beta2, ee, ed, s1, s2)
+    root = f["root_low"](*a) if lam <= f["lam_break"](*a) else f["root_high"](*a)
+    mu = max(s1 ** 2, root)
+    th = hvae_theory([lam], (1, 1), b1, beta2, ee, ed, s1, None if learned else s2)
+    assert th.collapsed[0][0] == (not root > s1 ** 2)
+    assert th.collapsed[1][0] == (not mu > f["kappa"](*a))
+    assert th.decoder_singular_values[0][0] == pytest.approx(np.sqrt(lam * (mu - s1 ** 2)) / mu, rel=1e-9, abs=1e-12)
+
+
+def test_newton_polish_reaches_the_minimum_of_a_quadratic():
+    from expfam_nash.collapse.optimum import _polish
+
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((6, 6))
+    H, b = M @ M.T + np.diag([1e-3, 1, 1, 1, 1, 1]), rng.standard_normal(6)
+    fun = lambda y: (0.5 * y @ H @ y - b @ y, H @ y - b)
+    y = _polish(fun, np.linalg.solve(H, b) + 0.1 * rng.standard_normal(6))
+    np.testing.assert_allclose(y, np.linalg.solve(H, b), rtol=1e-7, atol=1e-7)
