@@ -87,11 +87,14 @@ def train(problem: Problem, spec: TrainSpec | None = None, progress=None) -> Tra
 
 
 def solve(problem: Problem, starts: int = 8, seed=0, train_spec: TrainSpec | bool | None = None,
-          objective: str = "elbo", progress=None) -> CollapseResult:
-    """Closed form, numerical optimum from ``starts`` random starts (0: skip), training if asked."""
+          objective: str = "elbo", progress=None, maxiter: int = 20000) -> CollapseResult:
+    """Closed form, numerical optimum from ``starts`` random starts (0: skip) of at most ``maxiter`` L-BFGS
+    iterations each, training if asked. An L-BFGS iteration costs about a second on 784-pixel images with
+    d_z = 64: there use few starts and a few hundred iterations (the verdict then says how far it got)."""
     check_objective(objective)
     starts = check_int(starts, "starts", minimum=0)
-    optimum = numerical_optimum(problem, starts, seed) if starts else None
+    maxiter = check_int(maxiter, "maxiter")
+    optimum = numerical_optimum(problem, starts, seed, maxiter) if starts else None
     if optimum is None:
         agree, gm, ok = {}, Verdict.undecided("no numerical optimum computed (starts=0)"), None
     else:
@@ -108,25 +111,28 @@ def solve(problem: Problem, starts: int = 8, seed=0, train_spec: TrainSpec | boo
 
 
 def vae(cxx, latent_dim: int, beta=1.0, eta_enc=1.0, eta_dec=1.0, encoder_var="learned", *, starts: int = 8,
-        seed=0, train: TrainSpec | bool | None = None, objective: str = "elbo") -> CollapseResult:
+        seed=0, train: TrainSpec | bool | None = None, objective: str = "elbo", maxiter: int = 20000) -> CollapseResult:
     """Linear VAE on E[x x^T] = ``cxx`` (or ``collapse.samples(x)``); ``encoder_var``: 'learned' or a
     fixed variance of every latent coordinate."""
     check_objective(objective)
-    return solve(vae_problem(cxx, latent_dim, beta, eta_enc, eta_dec, encoder_var), starts, seed, train, objective)
+    return solve(vae_problem(cxx, latent_dim, beta, eta_enc, eta_dec, encoder_var), starts, seed, train, objective,
+                 maxiter=maxiter)
 
 
 def cvae(cxx, cxy=None, cyy=None, latent_dim: int = 1, beta=1.0, eta_enc=1.0, eta_dec=1.0, encoder_var="learned",
-         *, starts: int = 8, seed=0, train: TrainSpec | bool | None = None, objective: str = "elbo") -> CollapseResult:
+         *, starts: int = 8, seed=0, train: TrainSpec | bool | None = None, objective: str = "elbo",
+         maxiter: int = 20000) -> CollapseResult:
     """Linear CVAE on (E[x x^T], E[x y^T], E[y y^T]) (or ``collapse.samples(x, y)`` as ``cxx``)."""
     check_objective(objective)
     return solve(cvae_problem(cxx, cxy, cyy, latent_dim, beta, eta_enc, eta_dec, encoder_var), starts, seed, train,
-                 objective)
+                 objective, maxiter=maxiter)
 
 
 def hvae(cxx, latent_dims, sigma1=1.0, sigma2="learned", beta1=1.0, beta2=1.0, eta_enc=1.0, eta_dec=1.0, *,
-         starts: int = 8, seed=0, train: TrainSpec | bool | None = None, objective: str = "elbo") -> CollapseResult:
+         starts: int = 8, seed=0, train: TrainSpec | bool | None = None, objective: str = "elbo",
+         maxiter: int = 20000) -> CollapseResult:
     """Two-level linear HVAE on E[x x^T]; ``sigma1`` the fixed level-1 encoder std, ``sigma2`` 'learned'
     (Sigma2 diagonal) or the fixed level-2 std (Sigma2 = sigma2^2 I)."""
     check_objective(objective)
     return solve(hvae_problem(cxx, latent_dims, sigma1, sigma2, beta1, beta2, eta_enc, eta_dec), starts, seed, train,
-                 objective)
+                 objective, maxiter=maxiter)

@@ -48,6 +48,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eta-dec", type=float, default=1.0, help="decoder std (default 1)")
     p.add_argument("--objective", default="elbo", help="elbo (symmetric: a later issue)")
     p.add_argument("--starts", type=int, default=8, help="random starts of the numerical optimum (0: skip; default 8)")
+    p.add_argument("--maxiter", type=int, default=20000, help="L-BFGS iterations per start (images: a few hundred)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--train", action="store_true", help="also train by Adam on minibatches and compare")
     p.add_argument("--epochs", type=int, default=200)
@@ -159,7 +160,8 @@ def _solve(args):
     api.check_objective(args.objective)
     spec = TrainSpec(epochs=args.epochs, batch=args.batch, lr=args.lr, seed=args.seed) if args.train else None
     data = _data(args)
-    common = dict(eta_enc=args.eta_enc, eta_dec=args.eta_dec, starts=args.starts, seed=args.seed, train=spec)
+    common = dict(eta_enc=args.eta_enc, eta_dec=args.eta_dec, starts=args.starts, seed=args.seed, train=spec,
+                  maxiter=args.maxiter)
     if args.collapse_model == "vae":
         return api.vae(data, args.latent_dim, args.beta, encoder_var=args.encoder_var, **common)
     if args.collapse_model == "cvae":
