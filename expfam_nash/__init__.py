@@ -9,7 +9,7 @@ from . import dynamics, environment, families, game, models, verification
 from .dynamics import EquilibriumResult, Trajectory, solve, stability
 from .game import Game, Params, Player
 from .verification import verify
-from .core.version import __version__
+from .core.version import __version__  # noqa: F401  (re-exported)
 
 __all__ = ["families", "environment", "game", "dynamics", "models", "verification", "Game", "Player", "Params",
            "solve", "verify", "stability", "EquilibriumResult", "Trajectory"]

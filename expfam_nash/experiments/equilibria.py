@@ -11,9 +11,6 @@ from .. import models
 from ..core.jsonable import complex_pairs
 from ..dynamics import algorithms as alg
 from ..dynamics import solve
-from ..environment import FiniteJoint
-from ..families import binary_support
-from ..game import Game
 from ..symbolic import linear_gaussian_branches
 from ..verification import verify
 from ..verification.consistency import consistency as cons
@@ -99,20 +96,12 @@ def spectra(seed: int = 0):
 
 
 # -- (6) uniqueness map ---------------------------------------------------------------------------
-def _bernoulli_anchored(alpha: float, rho: float, seed: int):
-    X, Z = binary_support(3), binary_support(1)
-    rng = np.random.default_rng(1234)
-    lab = FiniteJoint(X, Z, rng.dirichlet(np.full(X.shape[0] * Z.shape[0], 0.5)).reshape(X.shape[0], -1))
-    data, prior = lab.marginals()
-    base = models.bernoulli(X, weights=data.weights, latent_dim=1)
-    return Game(base.decoder, base.encoder, data, prior, labelled=lab, alpha=alpha, rho=rho)
-
-
 @FIGURES.register("uniqueness_map", help="verify's verdict over the labelled weight alpha x L2 weight rho")
 def uniqueness_map(seed: int = 0):
     alphas, rhos = [0.0, 0.1, 0.4, 1.0], [0.0, 0.03, 0.1, 0.3]
     makers = {"tabular random:3:3:0": lambda a, r: models.tabular("random:3:3:0", alpha=a, rho=r),
-              "Bernoulli d=3, k=1, random labelled joint": lambda a, r: _bernoulli_anchored(a, r, seed)}
+              "Bernoulli d=3, k=1, random labelled joint":
+                  lambda a, r: models.bernoulli_anchored("random:3:1:1234", alpha=a, rho=r)}
     panels = {}
     for label, make in makers.items():
         cat = [[None] * len(alphas) for _ in rhos]

@@ -249,10 +249,23 @@ REGISTER: tuple[Claim, ...] = (
 )
 
 
+#: modules of the seed-paper layer whose ``CLAIMS`` extend the register (plugins named by string: they
+#: sit above this layer and import its types, so they cannot be imported here by name)
+CLAIM_MODULES: tuple[str, ...] = ("expfam_nash.collapse.claims",)
+
+
+def full_register() -> tuple[Claim, ...]:
+    """``REGISTER`` (THEORY.md section 4) followed by the claims of ``CLAIM_MODULES``, by number."""
+    import importlib
+
+    extra = [c for module in CLAIM_MODULES for c in importlib.import_module(module).CLAIMS]
+    return tuple(sorted((*REGISTER, *extra), key=lambda c: c.number))
+
+
 def register_table(width: int = 60) -> str:
     """The register as a Markdown table (one row per finding)."""
     rows = ["| claim | condition | verdict | evidence |", "|---|---|---|---|"]
-    for c in REGISTER:
+    for c in full_register():
         for i, f in enumerate(c.findings):
             head = f"**{c.number}. {c.title}**: {c.verdict}" if i == 0 else ""
             ev = "<br>".join(f"`{e}`" for e in f.evidence) if f.evidence else "-"
@@ -262,7 +275,7 @@ def register_table(width: int = 60) -> str:
 
 def register_text() -> str:
     out = []
-    for c in REGISTER:
+    for c in full_register():
         out.append(f"{c.number}. {c.title}: {c.verdict.upper()}\n   {c.statement}")
         for f in c.findings:
             out.append(textwrap.indent(textwrap.fill(f"- [{f.verdict}] {f.condition}", 96), "   "))
