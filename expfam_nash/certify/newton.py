@@ -51,8 +51,9 @@ def polish(game, vec: np.ndarray, restrict: np.ndarray | None = None, steps: int
     for _ in range(steps):
         J = adapters.float_jacobian(game, x)
         w = units(x, nt, np.diag(J))[idx]
-        merit = float(np.linalg.norm(w * g))
-        if merit == 0.0:
+        with np.errstate(over="ignore"):                 # an overflowing merit stops the polish below
+            merit = float(np.linalg.norm(w * g))
+        if merit == 0.0 or not np.isfinite(merit):
             break
         step = balanced_solve(J[np.ix_(idx, idx)], -g)
         if step is None:
@@ -62,7 +63,9 @@ def polish(game, vec: np.ndarray, restrict: np.ndarray | None = None, steps: int
         if not (np.all(np.isfinite(cand)) and adapters.in_domain(game, cand)):
             break
         g_new = adapters.float_gradient(game, cand)[idx]
-        if not float(np.linalg.norm(w * g_new)) < merit:
+        with np.errstate(over="ignore"):
+            better = float(np.linalg.norm(w * g_new)) < merit
+        if not better:
             break
         x, g = cand, g_new
     return x

@@ -35,6 +35,7 @@ def _gradient(game: Game, vec: np.ndarray):
     return (p, g) if np.all(np.isfinite(g)) else None
 
 
+@np.errstate(over="ignore", invalid="ignore")        # overflowing merits are rejected steps, not errors
 def continuation(game: Game, params: Params, max_steps: int = 400) -> tuple[Params, dict]:
     """Up to ``max_steps`` implicit Euler / Newton steps from ``params`` (see the module
     docstring); a step is accepted when the unit-free merit ||units * g|| (``certify.newton.units``) at most
@@ -88,6 +89,7 @@ def continuation(game: Game, params: Params, max_steps: int = 400) -> tuple[Para
     return p, info
 
 
+@np.errstate(over="ignore", invalid="ignore")
 def newton_polish(game: Game, params: Params, max_steps: int = 60, tol: float = 0.0):
     """Damped Newton on g in balanced coordinates with the unit-free merit ||units * g||: a step is
     halved (at most 10 times) until the merit decreases. Converged when a Newton step would move
