@@ -103,7 +103,8 @@ def _convergence(cert, step: Verdict | None, polish: dict | None) -> Verdict:
     if not cert.existence.holds:
         return Verdict.undecided(f"no equilibrium certified near the returned point: {cert.existence.reason}")
     radius = cert.radius
-    how = (f"the method's end point, moved {cert.offset:.3g} by the certifier's Newton polish" if polish is None else
+    moved = f", moved {cert.offset:.3g} by the certifier's Newton polish" if cert.offset > 0 else ""
+    how = (f"the method's end point{moved}" if polish is None else
            f"a pseudo-transient continuation ({polish['steps']} steps) of the method's end point, at distance "
            f"{polish['distance']:.3g}")
     if step is not None and step.status.value == "refuted":
