@@ -10,7 +10,7 @@ from . import dynamics, environment, families, game, models, verification
 from .dynamics import EquilibriumResult, Trajectory, solve, stability
 from .game import Game, Params, Player
 from .verification import verify
-from .core.version import __version__
+from .core.version import __version__  # noqa: F401  (re-exported)
 
 _threads.configure()      # BLAS on one thread by default, more only for large products (core.threads)
 

@@ -13,11 +13,11 @@ import numpy as np
 
 from .core.parsing import floats, variance
 from .core.registry import Arg, Registry
-from .core.validation import as_float_array, check_int, check_positive
+from .core.validation import as_float_array, check_int, check_positive, shown
 from .environment import Finite, FiniteJoint, Gaussian, GaussianJoint, uniform_bits
 from .environment.specs import (bars_distribution, binary_data, independent_distribution, joint_table,  # noqa: F401
                                 random_binary_distribution)
-from .families import Affine, Bernoulli, Categorical, GaussianFixed, GaussianLearned, OneHot
+from .families import Affine, Bernoulli, Categorical, GaussianFixed, GaussianLearned, OneHot, binary_support
 from .families.bernoulli import MAX_BITS_ENUMERABLE
 from .game import Game, Player
 
@@ -140,6 +140,38 @@ def tabular(joint="random:4:3:0", alpha: float = 0.0, rho: float = 0.0) -> Game:
     dec = Player(Categorical(nx), OneHot(zs))
     enc = Player(Categorical(nz), OneHot(xs))
     return Game(dec, enc, data, prior, labelled=lab, alpha=alpha, rho=rho, name=f"tabular({nx}x{nz})")
+
+
+def _anchored_joint(joint: str) -> tuple[int, int, int]:
+    fields = joint.split(":") if isinstance(joint, str) else []
+    if len(fields) != 4 or fields[0] != "random":
+        raise ValueError(f"joint: expected random:D:K:SEED, got {shown(joint)}")
+    try:
+        d, k, seed = (int(f) for f in fields[1:])
+    except ValueError:
+        raise ValueError(f"joint: expected random:D:K:SEED with integers, got {shown(joint)}") from None
+    return check_int(d, "joint D", maximum=12), check_int(k, "joint K", maximum=8), check_int(seed, "joint SEED", 0)
+
+
+@MODELS.register("bernoulli-anchored", aliased=True,
+                 help="Bernoulli pair with affine lifts anchored by a random labelled joint pi(x, z) on "
+                      "{0,1}^D x {0,1}^K; pi(x), pi(z) are its marginals",
+                 args=(Arg("joint", str, "random:3:1:1234", "random:D:K:SEED: pi(x, z) ~ Dirichlet(concentration) "
+                                                           "over the 2^D x 2^K pairs"),
+                       Arg("concentration", float, 0.5, "Dirichlet concentration of the labelled joint"), ALPHA, RHO))
+def bernoulli_anchored(joint: str = "random:3:1:1234", concentration: float = 0.5, alpha: float = 0.0,
+                       rho: float = 0.0) -> Game:
+    """The labelled joint L ~ Dirichlet(concentration) over all (x, z) pairs of {0,1}^D x {0,1}^K
+    (seeded by SEED); data and prior are its marginals (the uniqueness-map figure's game)."""
+    d, k, seed = _anchored_joint(joint)
+    concentration = check_positive(concentration, "concentration")
+    xs, zs = binary_support(d), binary_support(k)
+    table = np.random.default_rng(seed).dirichlet(np.full(xs.shape[0] * zs.shape[0], concentration))
+    labelled = FiniteJoint(xs, zs, table.reshape(xs.shape[0], -1))
+    data, prior = labelled.marginals()
+    base = bernoulli(xs, weights=data.weights, latent_dim=k)
+    return Game(base.decoder, base.encoder, data, prior, labelled=labelled, alpha=alpha, rho=rho,
+                name=f"bernoulli-anchored(d={d}, k={k})")
 
 
 def make(name: str, **kwargs) -> Game:

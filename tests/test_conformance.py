@@ -77,7 +77,8 @@ def test_the_command_line_is_generated_from_the_registries():
     tasks = load()
     for entry in tasks.entries():
         if entry.obj.models:
-            for model in MODELS.entries():
+            registry = MODELS if entry.obj.models is True else entry.obj.models
+            for model in registry.entries():
                 argv = [entry.name, model.name]
                 for arg in model.args:
                     if arg.cli:

@@ -133,19 +133,21 @@ def good_files(tmp_path_factory):
     d = tmp_path_factory.mktemp("good")
     np.savez(d / "data.npz", points=np.array([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]]))
     np.save(d / "joint.npy", np.array([[0.1, 0.2], [0.3, 0.4]]))
+    np.savez(d / "moments.npz", cxx=np.array([[2.0, 0.5], [0.5, 1.0]]))
     np.savez(d / "dataset.npz", x_train=np.array([[0.0, 1.0], [1.0, 1.0], [1.0, 0.0]] * 4),
              x_test=np.array([[0.0, 1.0], [1.0, 0.0]]))
     return {p.name: p.read_bytes() for p in d.iterdir()}
 
 
 @settings(max_examples=examples(25), **SETTINGS)
-@given(data=st.data(), which=st.sampled_from(["data.npz", "joint.npy", "dataset.npz"]))
+@given(data=st.data(), which=st.sampled_from(["data.npz", "joint.npy", "dataset.npz", "moments.npz"]))
 def test_fuzz_cli_damaged_input_files(tmp_path_factory, good_files, data, which):
     path = _write(tmp_path_factory.mktemp("f") / which, _damaged(data.draw, good_files[which]))
     argv = {"data.npz": ["solve", "bernoulli", "--data", str(path), "--latent-dim", "1", "--max-steps", "30"],
             "joint.npy": ["solve", "tabular", "--joint", str(path), "--max-steps", "30"],
             "dataset.npz": ["train", "--dataset", str(path), "--model", "bits:1", "--steps", "2", "--eval-k", "2",
-                            "--no-progress", "--no-figures", "--out", str(path.parent / "run")]}[which]
+                            "--no-progress", "--no-figures", "--out", str(path.parent / "run")],
+            "moments.npz": ["collapse", "--moments", str(path), "--starts", "0", "vae"]}[which]
     code, _, err = run_cli(f"file.{which}", argv)
     if code != 0:
         assert_clean_failure(code, err, argv)

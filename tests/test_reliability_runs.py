@@ -42,12 +42,13 @@ def bad_files(tmp_path_factory):
 
 
 @pytest.mark.parametrize("kind", ["dir", "zero", "garbage", "truncated", "missing"])
-@pytest.mark.parametrize("flag", ["--data", "--joint", "--dataset"])
+@pytest.mark.parametrize("flag", ["--data", "--joint", "--dataset", "--moments"])
 def test_damaged_or_odd_input_files_are_one_line_errors(bad_files, kind, flag):
     suffix = ".npy" if flag == "--joint" else ".npz"
     path = str(bad_files / f"{kind}{suffix}")
     argv = {"--data": ["solve", "bernoulli", "--data", path], "--joint": ["solve", "tabular", "--joint", path],
-            "--dataset": [*TRAIN, "--dataset", path, "--out", str(bad_files / "never")]}[flag]
+            "--dataset": [*TRAIN, "--dataset", path, "--out", str(bad_files / "never")],
+            "--moments": ["collapse", "--moments", path, "--starts", "0", "vae"]}[flag]
     code, _, err = run_cli("file.cli", argv)
     assert code == 2
     assert_clean_failure(code, err, argv)

@@ -236,11 +236,11 @@ def test_missing_extra_is_a_one_line_error(tmp_path, monkeypatch, capsys):
 # -- the anchored Bernoulli model is the gallery's game --------------------------------------------------
 @pytest.mark.parametrize("alpha, rho", [(0.0, 0.0), (0.1, 0.03), (1.0, 0.3)])
 def test_anchored_bernoulli_model_is_the_uniqueness_map_game(alpha, rho):
-    from expfam_nash.experiments.equilibria import _bernoulli_anchored
+    from expfam_nash.models import bernoulli_anchored
     from expfam_nash.sweep.models import build
 
     params = Sweep("verify", fixed={"model": "bernoulli-anchored", "alpha": alpha, "rho": rho}).cells()[0].params
-    mine, theirs = build("bernoulli-anchored", params), _bernoulli_anchored(alpha, rho, 0)
+    mine, theirs = build("bernoulli-anchored", params), bernoulli_anchored(alpha=alpha, rho=rho)
     np.testing.assert_array_equal(mine.labeled.table, theirs.labeled.table)
     np.testing.assert_array_equal(mine.data.weights, theirs.data.weights)
     np.testing.assert_array_equal(mine.prior.weights, theirs.prior.weights)

@@ -273,7 +273,7 @@ def recession(game: Game, player: str):
     conditionals of a finite family have full support). D comes from the game's LP."""
     fa = finite_arrays(game)
     me = game.decoder if player == "decoder" else game.encoder
-    rows_y, rows_f = [], []
+    rows_y = []
     if fa.alpha < 1:
         if player == "decoder":
             ii = np.repeat(fa.data_index[fa.pi_D > 0], fa.S_Z.shape[0])

@@ -78,8 +78,8 @@ def _names(args) -> set[str]:
     return {n for a in args for n in (a.name, *a.aliases)}
 
 
-def _add_models(sub, options: argparse.ArgumentParser, task_args) -> None:
-    for entry in MODELS.entries():
+def _add_models(sub, options: argparse.ArgumentParser, task_args, registry=MODELS) -> None:
+    for entry in registry.entries():
         clash = _names(a for a in entry.args if a.cli) & _names(task_args)
         if clash:    # a registration error, caught by the conformance tests before any user sees it
             raise ValueError(f"model {entry.name!r}: argument {sorted(clash)[0]!r} is also an option of the task; "
@@ -98,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     for entry in tasks.entries():
         if entry.obj.models:
             tp = cmds.add_parser(entry.name, parents=[_options(entry.args, defaults=True)], help=entry.help)
-            _add_models(tp.add_subparsers(dest="model"), _options(entry.args, defaults=False), entry.args)
+            registry = MODELS if entry.obj.models is True else entry.obj.models
+            _add_models(tp.add_subparsers(dest="model", required=registry is not MODELS),
+                        _options(entry.args, defaults=False), entry.args, registry)
         else:
             tp = cmds.add_parser(entry.name, help=entry.help)
             for arg in entry.args:

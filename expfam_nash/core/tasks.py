@@ -4,7 +4,9 @@ A task is registered with its options (``Arg`` specs, from which the CLI builds 
 :class:`Task`: ``run(options) -> exit status`` prints what the job found (``options`` is a dict of
 option values by canonical name, plus ``model`` and the model's options for tasks that take a
 model); ``compute(options) -> Result`` (optional) returns the result object instead, for sweeps.
-``models=True``: the task takes a MODEL sub-command from ``expfam_nash.models.MODELS``.
+``models=True``: the task takes a MODEL sub-command from ``expfam_nash.models.MODELS``; a task with
+models of its own (e.g. ``collapse vae|cvae|hvae``) passes its own ``Registry`` instead, whose entries'
+``Arg`` specs become the sub-commands' flags.
 
     TASKS.register("collapse", Task(run=..., compute=...), args=(Arg("beta", float, 1.0, "..."),),
                    help="...")
@@ -25,7 +27,7 @@ from .registry import Registry
 class Task:
     run: Callable[[dict], int]
     compute: Callable[[dict], Any] | None = None
-    models: bool = False
+    models: bool | Registry = False
 
 
 TASKS: Registry = Registry("task")

@@ -10,14 +10,13 @@ import numpy as np
 from .. import models
 from ..core.jsonable import complex_pairs
 from ..dynamics import algorithms as alg
-from ..environment import FiniteJoint
-from ..families import binary_support
-from ..game import Game
+from ..dynamics import solve
 from ..symbolic import linear_gaussian_branches
 from ..verification import verify
 from ..verification.consistency import consistency as cons
 from ..plot import plot_bifurcation, plot_consistency, plot_spectra, plot_uniqueness_map, verdict_category
 from ..plot.consistency import KEYS
+from ..plot.uniqueness import UNIQUENESS_TITLE, cell_text
 from .figures import FIGURES
 from .games import BERN_ARGS, LG_ARGS
 
@@ -81,31 +80,28 @@ def spectra(seed: int = 0):
         cls = []
         for i, c in enumerate(v.classes[:4]):
             r = c.representative
+            cont = r.verdicts["continuum"].status.value
             name = f"class {i}" + (", collapsed" if c.collapsed else "") + (
-                f", {c.unexplained_neutral} zero eig." if c.unexplained_neutral else "")
+                ", on a certified continuum" if cont == "certified" else
+                ", local dimension undecided" if cont == "undecided" else "")
             cls.append((name, r.jacobian_eigenvalues, bool(r.stable)))
+        if not v.classes:                      # nothing certified: show where a run ends, labelled as such
+            r = solve(game, seed=seed)
+            cls.append(("undecided end point (no equilibrium certified)", r.jacobian_eigenvalues, False))
         panels[label] = cls
         data[label] = [{"class": n, "stable": s, "eigenvalues": complex_pairs(eig)} for n, eig, s in cls]
-    fig = plot_spectra(panels, title="Jacobian eigenvalues at the equilibrium classes found by verify (8 starts); "
-                                     "stable = all Re < 0 off the symmetry orbit")
+    fig = plot_spectra(panels, title="Floating-point Jacobian eigenvalues at the certified classes found by verify "
+                                     "(8 starts); stable = certified, transversally to the orbit or continuum")
     return fig, data
 
 
 # -- (6) uniqueness map ---------------------------------------------------------------------------
-def _bernoulli_anchored(alpha: float, rho: float, seed: int):
-    X, Z = binary_support(3), binary_support(1)
-    rng = np.random.default_rng(1234)
-    lab = FiniteJoint(X, Z, rng.dirichlet(np.full(X.shape[0] * Z.shape[0], 0.5)).reshape(X.shape[0], -1))
-    data, prior = lab.marginals()
-    base = models.bernoulli(X, weights=data.weights, latent_dim=1)
-    return Game(base.decoder, base.encoder, data, prior, labelled=lab, alpha=alpha, rho=rho)
-
-
 @FIGURES.register("uniqueness_map", help="verify's verdict over the labelled weight alpha x L2 weight rho")
 def uniqueness_map(seed: int = 0):
     alphas, rhos = [0.0, 0.1, 0.4, 1.0], [0.0, 0.03, 0.1, 0.3]
     makers = {"tabular random:3:3:0": lambda a, r: models.tabular("random:3:3:0", alpha=a, rho=r),
-              "Bernoulli d=3, k=1, random labelled joint": lambda a, r: _bernoulli_anchored(a, r, seed)}
+              "Bernoulli d=3, k=1, random labelled joint":
+                  lambda a, r: models.bernoulli_anchored("random:3:1:1234", alpha=a, rho=r)}
     panels = {}
     for label, make in makers.items():
         cat = [[None] * len(alphas) for _ in rhos]
@@ -114,10 +110,9 @@ def uniqueness_map(seed: int = 0):
             for j, a in enumerate(alphas):
                 v = verify(make(a, r), starts=6, seed=seed)
                 cat[i][j] = verdict_category(v)
-                text[i][j] = f"{len(v.classes)} cl\n{v.escaped} esc"
+                text[i][j] = cell_text(len(v.classes), v.not_converged, v.escaped)
         panels[label] = {"alphas": alphas, "rhos": rhos, "category": cat, "text": text}
-    fig = plot_uniqueness_map(panels, title="verify (6 starts) over labelled weight alpha x L2 penalty rho: "
-                                            "classes found (cl) and escaped runs (esc)")
+    fig = plot_uniqueness_map(panels, title=UNIQUENESS_TITLE)
     return fig, panels
 
 

@@ -140,6 +140,17 @@ class MLP:
             K.activation_backward(g, cache[i], act, glayers[i - 1][1])
         return None
 
+    def input_gradient(self, theta: np.ndarray, cache: list[np.ndarray], g_out: np.ndarray) -> np.ndarray:
+        """d/dinput of sum(g_out * output) only: the parameter gradients are not formed (one
+        matrix product per layer instead of two). g_out is consumed (modified in place)."""
+        layers = self.views(theta)
+        act = self.spec.act
+        g = g_out
+        for i in range(len(layers) - 1, 0, -1):
+            g = g @ layers[i][0].T
+            K.activation_backward(g, cache[i], act, np.empty(g.shape[1], dtype=g.dtype))
+        return g @ layers[0][0].T
+
 
 def mlp_forward_reference(spec: MLPSpec, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Plain NumPy forward pass (for tests)."""

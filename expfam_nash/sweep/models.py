@@ -8,10 +8,8 @@ package gains one MODELS registry, this module shrinks to a re-export of it.
 """
 from __future__ import annotations
 
-import numpy as np
 
 from .. import models
-from .._validation import as_rng, check_int
 from ..core import Arg, Registry
 from ..game import Game
 from . import values as v
@@ -46,35 +44,11 @@ def tabular(joint: str, alpha: float, rho: float) -> Game:
     return models.tabular(joint=joint, labeled_weight=alpha, l2=rho)
 
 
-def _anchored_spec(joint: str) -> tuple[int, int, int]:
-    fields = joint.split(":")
-    if len(fields) != 4 or fields[0] != "random":
-        raise ValueError(f"joint: expected random:D:K:SEED, got {joint!r}")
-    try:
-        d, k, seed = (int(f) for f in fields[1:])
-    except ValueError:
-        raise ValueError(f"joint: expected random:D:K:SEED with integers, got {joint!r}") from None
-    return check_int(d, "joint D", maximum=12), check_int(k, "joint K", maximum=8), check_int(seed, "joint SEED", 0)
-
-
-@MODELS.register("bernoulli-anchored", help="Bernoulli pair with affine lifts anchored by a random labelled joint "
-                 "pi(x, z) on {0,1}^D x {0,1}^K; pi(x), pi(z) are its marginals", args=(
+@MODELS.register("bernoulli-anchored", help=models.MODELS["bernoulli-anchored"].help, args=(
         Arg("joint", v.text, "random:3:1:1234", "random:D:K:SEED: pi(x, z) ~ Dirichlet(concentration) on the 2^D x 2^K pairs"),
         Arg("concentration", v.positive, 0.5, "Dirichlet concentration of the labelled joint"), ALPHA, RHO))
 def bernoulli_anchored(joint: str, concentration: float, alpha: float, rho: float) -> Game:
-    """The labelled joint L ~ Dirichlet(concentration) over all (x, z) pairs (from SEED), data and
-    prior its marginals; the game of ``expfam_nash.plot.gallery.uniqueness_map`` (default joint)."""
-    from ..environment import FiniteJoint
-    from ..families import binary_support
-
-    d, k, seed = _anchored_spec(joint)
-    xs, zs = binary_support(d), binary_support(k)
-    table = as_rng(seed).dirichlet(np.full(xs.shape[0] * zs.shape[0], concentration)).reshape(xs.shape[0], -1)
-    labelled = FiniteJoint(xs, zs, table)
-    data, prior = labelled.marginals()
-    base = models.bernoulli(xs, weights=data.weights, latent_dim=k)
-    return Game(base.decoder, base.encoder, data, prior, labeled=labelled, alpha=alpha, rho=rho,
-                name=f"bernoulli-anchored(d={d}, k={k})")
+    return models.bernoulli_anchored(joint, concentration, alpha=alpha, rho=rho)
 
 
 def build(name: str, params: dict) -> Game:

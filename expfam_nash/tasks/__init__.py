@@ -9,7 +9,7 @@ from ..core.tasks import TASKS, Task
 
 #: modules whose import registers tasks (a new task module is one more line here)
 TASK_MODULES = ("expfam_nash.tasks.game", "expfam_nash.tasks.reports", "expfam_nash.tasks.train",
-                "expfam_nash.sweep.cli")
+                "expfam_nash.collapse.cli", "expfam_nash.sweep.cli")
 
 
 def load():

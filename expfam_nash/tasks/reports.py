@@ -43,9 +43,9 @@ TASKS.register("prove", Task(run=prove_run), args=(Arg("name", str, None, "the p
 
 
 def claims_run(options: dict) -> int:
-    from ..verification.claims import REGISTER, register_text
+    from ..verification.claims import full_register, register_text
 
-    print(json.dumps([c.to_dict() for c in REGISTER], indent=1) if options.get("json") else register_text())
+    print(json.dumps([c.to_dict() for c in full_register()], indent=1) if options.get("json") else register_text())
     return 0
 
 
