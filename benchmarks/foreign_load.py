@@ -33,6 +33,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 from ._common import (FOREIGN_LOAD, RESULT_MARK, ROOT, THREAD_VARS, emit, machine_info, table, worker_thread_info,
@@ -134,9 +135,9 @@ def _one(path: str, case: str, setting: str, busy: bool, quick: bool) -> tuple[f
     """(rate, CPU cores used by all processes) of one worker."""
     if path == "figures":
         names = ["escape"] if quick else ["escape", "neural_digits"]
-        cmd = [sys.executable, "-m", "expfam_nash", "figures", "--only", *names, "--out",
-               str(ROOT / "benchmarks" / "results" / "foreign_load_figures")]
-        _, wall, load = _measure(cmd, _env(setting), busy, 3600)
+        with tempfile.TemporaryDirectory() as out:
+            cmd = [sys.executable, "-m", "expfam_nash", "figures", "--only", *names, "--out", out]
+            _, wall, load = _measure(cmd, _env(setting), busy, 3600)
         return 1.0 / wall, load
     args = {"net" if path == "learner" else "game": case, "min_time": 1.0 if quick else 3.0, "repeats": 3}
     cmd = [sys.executable, "-m", "benchmarks.foreign_load", "--worker", path, "--args", json.dumps(args)]
