@@ -13,14 +13,18 @@ import numpy as np
 
 from .core.parsing import floats, variance
 from .core.registry import Arg, Registry
-from .core.validation import as_float_array, check_int, check_positive
+from .core.validation import as_float_array, check_int, check_positive, shown
 from .environment import Finite, FiniteJoint, Gaussian, GaussianJoint, uniform_bits
 from .environment.specs import (bars_distribution, binary_data, independent_distribution, joint_table,  # noqa: F401
                                 random_binary_distribution)
 from .families import Affine, Bernoulli, Categorical, GaussianFixed, GaussianLearned, OneHot, binary_support
+from .families.bernoulli import MAX_BITS_ENUMERABLE
 from .game import Game, Player
 
 MODELS: Registry = Registry("model")
+
+#: the largest data or latent dimension of the linear-Gaussian pair (its Jacobian has ~(2 d k)^2 entries)
+MAX_DIM = 512
 
 RHO = Arg("rho", float, 0.0, "L2 weight on the weights of non-constant features", aliases=("l2",))
 ALPHA = Arg("alpha", float, 0.0, "labelled weight (needs a labelled joint)",
@@ -40,14 +44,26 @@ def _gaussian_family(var, dim: int, name: str):
     return GaussianFixed(dim, check_positive(var, name))
 
 
+#: the default data covariance eigenvalues of ``linear_gaussian``
+EIGENVALUES = (3.0, 1.0)
+
+
 def _gaussian_data(eigenvalues, data_mean, rotation, samples):
     """N(data_mean, R diag(eigenvalues) R^T), or the empirical distribution of ``samples``."""
     if samples is not None:
+        given = [n for n, v in (("data_mean", data_mean), ("rotation", rotation)) if v is not None]
+        if given or tuple(np.ravel(eigenvalues)) != EIGENVALUES:
+            raise ValueError(f"samples: the data are the samples; {(given or ['eigenvalues'])[0]} would be ignored, "
+                             "give one of them")
         pts = as_float_array(samples, "samples", ndim=2)
+        if pts.shape[0] < 1:
+            raise ValueError("samples: expected at least one row")
+        check_int(pts.shape[1], "samples (columns)", maximum=MAX_DIM)
         return Finite(pts, np.full(pts.shape[0], 1.0 / pts.shape[0]))
     lam = as_float_array(eigenvalues, "eigenvalues", ndim=1)
     if lam.size == 0 or np.any(lam <= 0):
         raise ValueError("eigenvalues: expected a non-empty list of data variances > 0")
+    check_int(lam.size, "eigenvalues (their number)", maximum=MAX_DIM)
     d = lam.size
     r = np.eye(d) if rotation is None else as_float_array(rotation, "rotation", shape=(d, d))
     if not np.allclose(r @ r.T, np.eye(d), atol=1e-10):
@@ -57,7 +73,7 @@ def _gaussian_data(eigenvalues, data_mean, rotation, samples):
 
 
 @MODELS.register("linear-gaussian", aliased=True, help="Gaussian decoder and encoder with affine lifts, prior N(0, I)",
-                 args=(Arg("eigenvalues", floats, (3.0, 1.0), "data covariance eigenvalues"),
+                 args=(Arg("eigenvalues", floats, EIGENVALUES, "data covariance eigenvalues"),
                        Arg("latent_dim", int, 1, "latent dimension k"),
                        Arg("decoder_var", variance, 0.5, "decoder variance > 0 or 'learned'"),
                        Arg("encoder_var", variance, 0.8, "encoder variance > 0 or 'learned'"),
@@ -67,7 +83,7 @@ def _gaussian_data(eigenvalues, data_mean, rotation, samples):
                        RHO, _python_only(ALPHA),
                        Arg("labelled", None, None, "(mean, cov) of a joint Gaussian over (x, z), x first",
                            aliases=("labeled",), cli=False)))
-def linear_gaussian(eigenvalues=(3.0, 1.0), latent_dim: int = 1, decoder_var: float | str = 0.5,
+def linear_gaussian(eigenvalues=EIGENVALUES, latent_dim: int = 1, decoder_var: float | str = 0.5,
                     encoder_var: float | str = 0.8, data_mean=None, rotation=None, samples=None,
                     rho: float = 0.0, alpha: float = 0.0, labelled=None) -> Game:
     """Gaussian decoder N(W z + b, S) and encoder N(V x + c, T) with affine lifts, prior N(0, I_k).
@@ -77,11 +93,13 @@ def linear_gaussian(eigenvalues=(3.0, 1.0), latent_dim: int = 1, decoder_var: fl
     ``encoder_var``: a fixed isotropic variance or ``"learned"`` (diagonal, natural parameters).
     ``labelled``: (mean, cov) of a joint Gaussian over (x, z), x first.
     """
-    k = check_int(latent_dim, "latent_dim")
+    k = check_int(latent_dim, "latent_dim", maximum=MAX_DIM)
     data = _gaussian_data(eigenvalues, data_mean, rotation, samples)
     d = data.dim
     dec = Player(_gaussian_family(decoder_var, d, "decoder_var"), Affine(k))
     enc = Player(_gaussian_family(encoder_var, k, "encoder_var"), Affine(d))
+    if labelled is not None and (not isinstance(labelled, (tuple, list)) or len(labelled) != 2):
+        raise ValueError(f"labelled: expected a pair (mean, cov) of a Gaussian over (x, z), got {type(labelled).__name__}")
     lab = None if labelled is None else GaussianJoint(labelled[0], labelled[1], d)
     return Game(dec, enc, data, Gaussian(np.zeros(k), np.eye(k)), labelled=lab, alpha=alpha, rho=rho,
                 name=f"linear-gaussian(d={d}, k={k})")
@@ -96,7 +114,7 @@ def linear_gaussian(eigenvalues=(3.0, 1.0), latent_dim: int = 1, decoder_var: fl
 def bernoulli(data="bars:3", weights=None, latent_dim: int = 3, rho: float = 0.0, alpha: float = 0.0,
               labelled: FiniteJoint | None = None, prior=None) -> Game:
     """Bernoulli(d) decoder and Bernoulli(k) encoder, both with affine lifts; prior uniform on {0,1}^k."""
-    k = check_int(latent_dim, "latent_dim", maximum=24)
+    k = check_int(latent_dim, "latent_dim", maximum=MAX_BITS_ENUMERABLE)
     dist = binary_data(data, weights)
     d = dist.dim
     dec = Player(Bernoulli(d), Affine(k))
@@ -127,11 +145,11 @@ def tabular(joint="random:4:3:0", alpha: float = 0.0, rho: float = 0.0) -> Game:
 def _anchored_joint(joint: str) -> tuple[int, int, int]:
     fields = joint.split(":") if isinstance(joint, str) else []
     if len(fields) != 4 or fields[0] != "random":
-        raise ValueError(f"joint: expected random:D:K:SEED, got {joint!r}")
+        raise ValueError(f"joint: expected random:D:K:SEED, got {shown(joint)}")
     try:
         d, k, seed = (int(f) for f in fields[1:])
     except ValueError:
-        raise ValueError(f"joint: expected random:D:K:SEED with integers, got {joint!r}") from None
+        raise ValueError(f"joint: expected random:D:K:SEED with integers, got {shown(joint)}") from None
     return check_int(d, "joint D", maximum=12), check_int(k, "joint K", maximum=8), check_int(seed, "joint SEED", 0)
 
 

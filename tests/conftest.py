@@ -11,3 +11,14 @@ settings.register_profile("ci", derandomize=True, deadline=None, max_examples=CI
 settings.register_profile("thorough", deadline=None, max_examples=THOROUGH_EXAMPLES, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("EXPFAM_NASH_PROFILE", "ci"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz suites' call counts per kind (tests/fuzzing.py), when any ran."""
+    import sys
+
+    fuzzing = sys.modules.get("fuzzing")
+    if fuzzing is not None and fuzzing.CALLS:
+        calls = fuzzing.CALLS
+        terminalreporter.write_line(f"fuzz calls: {sum(calls.values())} in total: "
+                                    + ", ".join(f"{k} {v}" for k, v in sorted(calls.items())))

@@ -51,7 +51,7 @@ def test_data_specs(tmp_path):
     (lambda: en.models.linear_gaussian(eigenvalues=[1.0, -2.0]), "eigenvalues"),
     (lambda: en.models.linear_gaussian(decoder_var=0.0), "decoder_var"),
     (lambda: en.models.linear_gaussian(encoder_var="fixed"), "encoder_var"),
-    (lambda: en.models.bernoulli("random:20:0:64", latent_dim=16), "sampled engine"),
+    (lambda: en.solve(en.models.bernoulli("random:20:0:64", latent_dim=16)), "no exact engine"),
 ])
 def test_bad_input_is_a_value_error_naming_the_argument(call, needle):
     with pytest.raises(ValueError, match=needle):

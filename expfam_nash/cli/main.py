@@ -3,14 +3,20 @@
 ``expfam_nash.tasks.TASK_MODULES`` register); the MODEL sub-commands of solve and verify are the ``MODELS`` registry; every flag is
 generated from an ``Arg`` spec (older spellings as alias flags, e.g. ``--l2`` for ``--rho``).
 
-Every failure caused by input is one line on stderr and exit status 2 (never a traceback);
+Every failure caused by input is one line on stderr and exit status 2 (never a traceback): bad
+values, bad files and paths, sizes refused up front, a missing optional extra, and any OSError a
+file operation still raises (a full disk says so and exits 1: the last good files are kept). NumPy's
+RuntimeWarnings are not printed: non-finite values are reported by the results themselves.
 Ctrl-C exits with status 130.
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
+import warnings
 
+from ..core.files import os_error_line
 from ..core.registry import Arg
 from ..models import MODELS
 from ..tasks import load
@@ -107,18 +113,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     options = {k: v for k, v in vars(args).items() if k != "command"}
     try:
-        return load()[args.command].obj.run(options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return load()[args.command].obj.run(options)
     except (ValueError, ImportError) as exc:   # ImportError: an optional extra is missing (e.g. digits)
-        print(f"expfam-nash: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(exc, 2)
     except FloatingPointError as exc:           # a diverged training run (its last good checkpoint is kept)
-        print(f"expfam-nash: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(exc, 1)
+    except BrokenPipeError:                     # output piped into e.g. `head`
+        return 0
+    except OSError as exc:                      # a file operation failed (a full disk, a permission)
+        return _fail(os_error_line(exc), 1 if exc.errno == errno.ENOSPC else 2)
+    except MemoryError:
+        return _fail("out of memory (choose smaller sizes)", 2)
     except KeyboardInterrupt:
         print("expfam-nash: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:      # output piped into e.g. `head`
-        return 0
+
+
+def _fail(message, status: int) -> int:
+    """One line on stderr (the first line of the message), then the exit status."""
+    text = str(message).strip().splitlines()
+    print(f"expfam-nash: error: {text[0] if text else type(message).__name__}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -91,13 +91,11 @@ def _correlation(spec: str, seed: int):
 
 
 def _load_npz(path: str, model: str):
+    from ..core.files import read_npz
     from .moments import samples
 
-    try:
-        data = np.load(path)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"moments: cannot read {path!r} ({exc})") from None
-    keys = set(data.files)
+    data = read_npz(path, "moments")        # one-line ValueError for a missing, empty or damaged file
+    keys = set(data)
     if model == "cvae":
         if {"cxx", "cxy", "cyy"} <= keys:
             return data["cxx"], data["cxy"], data["cyy"]

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 from scipy.optimize import minimize
-from threadpoolctl import threadpool_limits
 
 from .._validation import as_rng
+from ..core import threads
 from .coordinates import Coordinates, coordinates, random_coordinates
 from .objectives import CVAEObjective, HVAEObjective
 from .solution import Solution
@@ -24,14 +24,16 @@ __all__ = ["Optimum", "minimise", "extract", "numerical_optimum", "blas_threads"
 #: a decoder singular value at or below COLLAPSE_RTOL * (its unit) counts as 0 at a numerical optimum
 COLLAPSE_RTOL = 1e-4
 
-#: below this data dimension BLAS runs on one thread: on tiny matrices a threaded BLAS only adds
+#: up to this data dimension BLAS runs on one thread: on tiny matrices a threaded BLAS only adds
 #: synchronisation (15x slower L-BFGS on a loaded 2-core machine), and results do not depend on it
+#: (the products are d x d by d x d: 2 d^3 flops, one thread up to core.threads.MIN_FLOPS_PER_THREAD)
 SMALL_DIM = 256
 
 
 def blas_threads(dim: int):
-    """Context: one BLAS thread for problems of data dimension <= SMALL_DIM, the default otherwise."""
-    return threadpool_limits(limits=1, user_api="blas") if dim <= SMALL_DIM else threadpool_limits(limits=None)
+    """Context: the BLAS threads ``core.threads`` gives a d x d matrix product (2 d^3 flops): one
+    thread for d <= SMALL_DIM, more for larger problems."""
+    return threads.blas(2.0 * float(dim) ** 3)
 
 
 @dataclass(frozen=True, eq=False)

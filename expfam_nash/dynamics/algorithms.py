@@ -26,9 +26,9 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..core.validation import as_rng, check_int, check_positive
-from ..game import DomainError, Game, Params
-from ..game.sampled import estimate
+from ..core.validation import as_rng, check_int, check_memory, check_nonnegative, check_positive
+from ..game import DomainError, Game, NonFiniteError, Params
+from ..game.sampled import estimate, sample_width
 from .trajectory import Trajectory, from_records
 
 Schedule = Callable[[int], float]
@@ -136,6 +136,7 @@ def best_response_iteration(game: Game, damping: float = 1.0) -> Algorithm:
 def newton(game: Game, min_step: float = 1.0 / 1024, tol: float = 0.0) -> Algorithm:
     """Damped Newton; at a point whose residual is already <= ``tol`` the step is the identity
     (no Jacobian is formed)."""
+    min_step, tol = check_positive(min_step, "min_step"), check_nonnegative(tol, "tol")
     def step(state: State, rng=None):
         p = state.params
         u, g, res = _evaluate(game, p)
@@ -183,6 +184,7 @@ def stochastic(game: Game, lr=None, batch_size: int = 256, seed: int | None = 0,
     snapshots into the state; ``step(state, rng)`` draws from the generator it is given."""
     sched = _schedule(inverse_time(0.5, 1000.0) if lr is None else lr)
     check_int(batch_size, "batch_size", minimum=1)
+    check_memory(batch_size * sample_width(game), "batch_size", f"minibatches of {batch_size} draws")
     start = _snapshot(np.random.default_rng(as_rng(seed, rng).integers(2 ** 63)))   # every init starts here
 
     def step(state: State, rng: np.random.Generator | None = None):
@@ -198,9 +200,11 @@ def stochastic(game: Game, lr=None, batch_size: int = 256, seed: int | None = 0,
             exact = game.residual(p)
         lr_t = sched(state.step)
         new = Params(p.theta + lr_t * gp, p.phi + lr_t * gq)
+        if not (np.all(np.isfinite(new.theta)) and np.all(np.isfinite(new.phi))):
+            raise NonFiniteError(f"the stochastic step overflowed float64 (lr {lr_t:.3g} is unstable here): reduce lr")
         if game.engine is not None and not game.engine.in_domain(new.theta, new.phi):
-            raise DomainError("stochastic step left the natural domain (a learned variance block became >= 0): "
-                             "reduce lr")
+            raise DomainError(f"the stochastic step left the natural domain (a learned variance block became >= 0; "
+                              f"lr {lr_t:.3g} is too large): reduce lr")
         return replace(state, params=new, step=state.step + 1), StepInfo(res, est.utilities, p.norm(), exact)
 
     def init(p: Params) -> State:
@@ -216,22 +220,63 @@ def run(game: Game, algorithm: Algorithm, params: Params | State, n_steps: int, 
 
     ``params`` may be a State returned by an earlier run: the run then resumes where it stopped
     (step counter, schedule and random stream included). Ctrl-C ends the run cleanly: the
-    returned trajectory is marked ``interrupted`` and the state can be passed back in.
+    returned trajectory is marked ``interrupted`` and the state can be passed back in. A step
+    that overflows float64 or leaves the natural domain (an unstable step size) ends the run at
+    the last iterate that could be evaluated, with the reason in ``Trajectory.failure``.
     """
     check_int(n_steps, "n_steps", minimum=0)
+    check_int(record_every, "record_every")
+    check_int(gap_every, "gap_every", minimum=0)
+    check_nonnegative(tol, "tol")
     state = params if isinstance(params, State) else algorithm.init(params)
     rng = state.generator()
-    records, gaps, interrupted = [], [], False
+    records, gaps, stop = [], [], {"interrupted": False, "failure": ""}
+    with np.errstate(all="ignore"):
+        state = _loop(game, algorithm, state, rng, n_steps, tol, gap_every, record_every, progress, callback,
+                      records, gaps, stop)
+        if game.exact and not stop["interrupted"] and not stop["failure"]:
+            state = _final_record(game, state, gap_every, records, gaps, stop)
+    if rng is not None:
+        state = replace(state, rng_state=_snapshot(rng))
+    return state, from_records(algorithm.name, records, gaps, stop["interrupted"], stop["failure"])
+
+
+def _final_record(game, state, gap_every, records, gaps, stop) -> State:
+    """Record the end point of a run that was neither interrupted nor stopped by a failure."""
+    offset = stop["offset"]
+    try:
+        u, _, res = _evaluate(game, state.params)
+    except (DomainError, NonFiniteError) as exc:      # the last step produced a point that overflows
+        stop["failure"] = f"step {state.step}: {exc}"
+        return stop.get("last_good", state)
+    if not records or records[-1][0] != state.step - offset:
+        records.append((state.step - offset, res, *u, state.params.norm()))
+    if gap_every and (not gaps or gaps[-1][0] != state.step - offset):
+        gaps.append((state.step - offset, game.nash_gap(state.params)))
+    return state
+
+
+def _loop(game, algorithm, state, rng, n_steps, tol, gap_every, record_every, progress, callback,
+          records, gaps, stop) -> State:
+    """The body of :func:`run`: steps, records, gaps, progress; returns the final state (the last
+    one that could be evaluated, when a step fails)."""
+    start = stop["offset"] = state.step
     last_print = time.monotonic()
-    start = state.step
     try:
         for i in range(n_steps):
-            new_state, info = algorithm.step(state, rng)
+            at_gap = gap_every and game.exact and (state.step - start) % gap_every == 0
+            try:
+                new_state, info = algorithm.step(state, rng)
+                gap = game.nash_gap(state.params) if at_gap else None
+            except (DomainError, NonFiniteError) as exc:
+                stop["failure"] = f"step {state.step}: {exc}"
+                return stop.get("last_good", state)
+            stop["last_good"] = state
             res = info.exact_residual if np.isfinite(info.exact_residual) else info.residual
             if (state.step - start) % record_every == 0:
                 records.append((state.step - start, res, *info.utilities, info.norm))
-            if gap_every and game.exact and (state.step - start) % gap_every == 0:
-                gaps.append((state.step - start, game.nash_gap(state.params)))
+            if gap is not None:
+                gaps.append((state.step - start, gap))
             if callback is not None:
                 callback(state, info)
             if tol and info.residual <= tol:
@@ -242,15 +287,8 @@ def run(game: Game, algorithm: Algorithm, params: Params | State, n_steps: int, 
                 print(f"\r{algorithm.name}: step {i + 1}/{n_steps} residual {info.residual:.3e}", end="",
                       file=sys.stderr, flush=True)
     except KeyboardInterrupt:
-        interrupted = True
-    if progress:
-        print(file=sys.stderr)
-    if game.exact and not interrupted:
-        u, _, res = _evaluate(game, state.params)
-        if not records or records[-1][0] != state.step - start:
-            records.append((state.step - start, res, *u, state.params.norm()))
-        if gap_every and (not gaps or gaps[-1][0] != state.step - start):
-            gaps.append((state.step - start, game.nash_gap(state.params)))
-    if rng is not None:
-        state = replace(state, rng_state=_snapshot(rng))
-    return state, from_records(algorithm.name, records, gaps, interrupted)
+        stop["interrupted"] = True
+    finally:
+        if progress:
+            print(file=sys.stderr)
+    return state

@@ -42,11 +42,14 @@ def escape_test(steps: np.ndarray, norm: np.ndarray, residual: np.ndarray, min_g
     if steps.size < 8 or t_end < min_steps:
         return EscapeTest(False, 0.0, 0.0, (0, int(t_end)))
     sel = steps >= 0.5 * t_end
-    t, n, r = np.maximum(steps[sel], 1.0), norm[sel], residual[sel]
+    t, n, r = np.maximum(steps[sel], 1.0), np.asarray(norm)[sel], np.asarray(residual)[sel]
+    if not (np.all(np.isfinite(n)) and np.all(np.isfinite(r))):   # overflowed records: no evidence either way
+        return EscapeTest(False, 0.0, 0.0, (int(t[0]), int(t_end)))
     x = np.log(t)
-    slope = float(np.polyfit(x, n, 1)[0]) if np.ptp(x) > 0 else 0.0
+    with np.errstate(all="ignore"):
+        slope = float(np.polyfit(x, n, 1)[0]) if np.ptp(x) > 0 else 0.0
     growth = float(n[-1] - n[0])
     monotone = bool(np.all(np.diff(n) >= -1e-9 * max(1.0, float(n.max()))))
     shrinking = bool(r[-1] <= 1.01 * r[0])
-    escaping = monotone and shrinking and slope >= min_growth and growth > 0
+    escaping = bool(monotone and shrinking and np.isfinite(slope) and slope >= min_growth and growth > 0)
     return EscapeTest(escaping, slope, growth, (int(t[0]), int(t_end)))

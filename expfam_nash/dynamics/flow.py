@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..game import DomainError, Game, NonFiniteError, Params, natural_extent
+from ..core.validation import check_int, check_positive
+from ..game import Game, Params, natural_extent
 from . import algorithms as alg
 from .trajectory import Trajectory
 
@@ -18,10 +19,8 @@ def _flow_chunk(game: Game, params: Params, lr: float, n: int, tol: float):
     if compiled is not None:
         th, ph, res, norm, utils, steps = compiled
         return Params(th, ph), res, norm, utils, steps
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            state, traj = alg.run(game, alg.simultaneous(game, lr), params, n, tol=tol)
-    except (DomainError, NonFiniteError):   # the step left the domain or overflowed: a blow-up
+    state, traj = alg.run(game, alg.simultaneous(game, lr), params, n, tol=tol)
+    if traj.failure:        # a step left the domain or overflowed: a blow-up (the caller halves lr)
         return params, np.array([np.nan]), np.array([np.nan]), np.full((1, 2), np.nan), 0
     return state.params, traj.residual, traj.param_norm, traj.utilities, traj.iterations
 
@@ -44,7 +43,9 @@ def gradient_flow(game: Game, params: Params, max_steps: int, tol: float, lr: fl
     ``on_chunk(params, trajectory)`` may return True to stop early. Returns (params, Trajectory, lr);
     ``state["stop"]`` (if given) says why it stopped: "tol", "callback", "budget", "collapsed" (the
     step fell below 1e-12 of the first one: the residual kept growing) or "short chunk"."""
-    lr = initial_lr(game, params) if lr is None else lr
+    lr = initial_lr(game, params) if lr is None else check_positive(lr, "lr")
+    check_int(max_steps, "max_steps", minimum=0)
+    check_int(chunk, "chunk")
     lr0, why = lr, "budget"
     steps, res, norm, utils = [np.zeros(0)], [np.zeros(0)], [np.zeros(0)], [np.zeros((0, 2))]
     done, p = 0, params
@@ -53,7 +54,7 @@ def gradient_flow(game: Game, params: Params, max_steps: int, tol: float, lr: fl
         new, r, nm, u, k = _flow_chunk(game, p, lr, n, tol)
         if not np.all(np.isfinite(r)) or (k > 0 and r[-1] > 2.0 * r[0]):
             lr *= 0.5
-            if lr < 1e-12 * lr0:
+            if not lr >= 1e-12 * lr0:      # 40 halvings at most (and a NaN stops at once)
                 why = "collapsed"
                 break
             continue

@@ -16,6 +16,11 @@ from .escape import EscapeTest
 from .trajectory import Trajectory
 
 
+def _sci(value: float) -> str:
+    """3-digit scientific notation, or "n/a" for a value that could not be computed (NaN)."""
+    return f"{value:.3e}" if np.isfinite(value) else "n/a"
+
+
 @dataclass(frozen=True, eq=False)
 class EquilibriumResult:
     """What ``solve`` found.
@@ -91,7 +96,7 @@ class EquilibriumResult:
         if np.isfinite(self.lyapunov_margin):
             lines.append(f"  Lyapunov margin      every eigenvalue (off the orbit) has Re <= -{self.lyapunov_margin:.4g}")
         gap = (f"<= {self.nash_gap_bound:.3g} (certified)" if np.isfinite(self.nash_gap_bound) else
-               f"{self.nash_gap:.3e} (floating point, best responses from independent starts"
+               f"{_sci(self.nash_gap)} (floating point, best responses from independent starts"
                + ("" if self.best_response_attained else "; a supremum is not attained: a lower bound") + ")")
         lines.append(f"  Nash gap             {gap}")
         if self.recession is not None:
@@ -104,7 +109,7 @@ class EquilibriumResult:
         top = eig.real.max() if eig.size else float("nan")
         lines = [f"{self.game_name}: {self.status} by {self.method} after {self.iterations} iterations ({self.reason})"]
         lines += [f"  {name:<12} {self.verdicts[name].summary()}" for name in NAMES if name in self.verdicts]
-        lines.append(f"  residual |grad|      {self.residual:.3e}")
+        lines.append(f"  residual |grad|      {_sci(self.residual)}")
         lines += self._certificate_lines()
         lines.append(f"  |params|             {self.params.norm():.6g}")
         lines.append(f"  floating point       largest Re eigenvalue {top:.4g}, orbit dimension {self.orbit_dimension}, "

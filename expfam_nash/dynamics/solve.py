@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validation import check_int, check_positive
+from ..core.validation import NonFiniteError, check_int, check_positive
 from ..game import Game, Params
 from .certified import RunVerdicts, certify_run, uncertified
 from .escape import EscapeTest, escape_test
 from .flow import SATURATION, gradient_flow, saturated
 from .result import EquilibriumResult
+from .trajectory import from_records
 from .solvers import SOLVE_ARGS, SOLVERS, SolveOptions, SolverOutput
 from .stability import Stability, orbit_rank, spectrum_diagnostics, stability
 
@@ -34,23 +35,59 @@ def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params |
           tol: float = 1e-10, max_steps: int = 20000, lr: float | None = None, batch_size: int = 256,
           progress: bool = False, certify: bool = True) -> EquilibriumResult:
     """Find an equilibrium of ``game`` from ``init`` (default ``game.init(seed)``) and certify it
-    (``certify=False``: skip the certificates; every verdict undecided)."""
-    entry = SOLVERS.get(method) if method in SOLVERS else None
+    (``certify=False``: skip the certificates; every verdict undecided). Options a method does not
+    read are refused; a method whose step overflows float64 reports an unstable run."""
+    if not isinstance(game, Game):
+        raise ValueError(f"game: expected an expfam_nash.Game, got {type(game).__name__}")
+    entry = SOLVERS.get(method) if isinstance(method, str) and method in SOLVERS else None
     if entry is None:
         raise ValueError(f"method: expected one of {SOLVERS.names()}, got {method!r}")
     check_positive(tol, "tol")
     check_int(max_steps, "max_steps", minimum=1)
     check_int(batch_size, "batch_size")
+    _check_used(entry, method, lr, batch_size)
     if not isinstance(certify, (bool, np.bool_)):
         raise ValueError(f"certify: expected True or False, got {certify!r}")
     opts = SolveOptions(method, seed, tol, max_steps, lr, batch_size, progress, bool(certify))
     params = game.init(seed=seed) if init is None else game.check(init)
     if not game.exact and entry.meta.get("exact", True):
         raise ValueError(f"method: {game.name} has no exact engine; use method='stochastic'")
-    out = SolverOutput.of(entry.obj(game, params, opts))
+    try:
+        out = SolverOutput.of(entry.obj(game, params, opts))
+    except NonFiniteError as exc:       # e.g. the step-size rule needs the own Hessians at the start
+        out = SolverOutput(params, from_records(method, [], [], failure=str(exc)), None,
+                           f"{method}: stopped, a quantity it needs overflows float64 ({exc})")
     escape = out.escape if out.escape is not None else escape_test(out.trajectory.steps, out.trajectory.param_norm,
                                                                    out.trajectory.residual)
-    return _report(game, out, opts, escape)
+    try:
+        return _report(game, out, opts, escape)
+    except NonFiniteError as exc:       # the end point cannot be evaluated: nothing certified, no NaN as a number
+        return _unevaluable(game, out, opts, escape, str(exc))
+
+
+def _check_used(entry, method: str, lr, batch_size: int) -> None:
+    """ValueError for an option the method would ignore, or a step size that is not > 0."""
+    uses = entry.meta.get("uses", ())
+    if lr is not None and "lr" not in uses:
+        raise ValueError(f"lr: method {method!r} takes no step size (methods with one: "
+                         f"{', '.join(n for n in SOLVERS if 'lr' in SOLVERS[n].meta.get('uses', ()))})")
+    if batch_size != SolveOptions.batch_size and "batch_size" not in uses:
+        raise ValueError(f"batch_size: method {method!r} draws no minibatches (only 'stochastic' does)")
+    if lr is not None and not callable(lr):
+        check_positive(lr, "lr")
+
+
+def _unevaluable(game: Game, out: SolverOutput, opts: SolveOptions, escape: EscapeTest, why: str):
+    """The result at an end point where float64 overflows: every verdict undecided, the residual and
+    the Nash gap NaN (null in JSON, "n/a" in the summary), never numbers."""
+    reason = f"{out.reason}; the end point could not be certified ({why})"
+    cv = uncertified(out.params, reason)
+    nan = float("nan")
+    return EquilibriumResult(
+        params=out.params, verdicts=cv.verdicts, residual=nan, nash_gap=nan, jacobian_eigenvalues=np.zeros(0, complex),
+        iterations=out.trajectory.iterations, method=opts.method, reason=reason, orbit_dimension=0,
+        neutral_directions=0, max_stable_step=0.0, invariants={}, trajectory=out.trajectory, escape=escape,
+        best_response_attained=False, game_name=game.name, options=opts.to_dict(), certified=False)
 
 
 def _verdicts(game: Game, out: SolverOutput, opts: SolveOptions) -> RunVerdicts:
@@ -64,7 +101,8 @@ def _verdicts(game: Game, out: SolverOutput, opts: SolveOptions) -> RunVerdicts:
 
 
 def _report(game: Game, out: SolverOutput, opts: SolveOptions, escape: EscapeTest) -> EquilibriumResult:
-    cv = _verdicts(game, out, opts)
+    with np.errstate(all="ignore"):        # overflow at extreme points: certificates fail, undecided
+        cv = _verdicts(game, out, opts)
     params, reason = cv.params, out.reason
     invariants, eig, orbit, neutral, step = {}, np.zeros(0, complex), 0, 0, 0.0
     if game.exact:

@@ -4,7 +4,9 @@ choices, the docs' table and the solver conformance tests.
 A solver is ``solver(game, params, options) -> (params, trajectory, escape test or None, reason)``,
 optionally with a fifth element, the :class:`~expfam_nash.certify.EquilibriumCertificate` of the
 returned point if the solver made one (:class:`SolverOutput`); ``solve`` certifies what it
-returns. ``meta["exact"]``: the method needs an exact engine; ``meta["flow"]``: the method
+returns. ``meta["uses"]``: the options beyond seed/tol/max_steps the method reads (``solve``
+refuses the others instead of ignoring them). ``meta["exact"]``: the method needs an exact
+engine; ``meta["flow"]``: the method
 follows the game's dynamics (so growth of its parameters is evidence of an escape; Newton or
 best-response iterations that wander off have merely failed).
 
@@ -151,7 +153,7 @@ def _stop_reason(traj: Trajectory, max_steps: int, stop: str) -> str:
 
 
 @SOLVERS.register("auto", help="gradient flow (adaptive step), then Newton polish; best-response iteration "
-                               "when the flow stalls", exact=True, flow=True)
+                               "when the flow stalls", exact=True, flow=True, uses=("lr",))
 def auto(game: Game, params: Params, opts: SolveOptions):
     """Flow, then Newton polish; if the flow stalls (stiff directions, e.g. learned variances),
     best-response iteration, then Newton polish. A polished point certified as a saddle (an
@@ -167,6 +169,9 @@ def auto(game: Game, params: Params, opts: SolveOptions):
                                      on_chunk=on_chunk, state=flow_state)
         if opts.progress:
             print(file=sys.stderr)
+        if not piece.steps.size:            # not one finite step, down to 1e-12 of the first step size
+            return SolverOutput(params, piece if traj is None else traj, escape,
+                                "the gradient flow could not take a finite step (every step size overflowed)")
         traj = piece if traj is None else traj.concat(piece)
         params = p
         escape = escape_test(traj.steps, traj.param_norm, traj.residual)
@@ -203,11 +208,14 @@ def auto(game: Game, params: Params, opts: SolveOptions):
 
 
 def _iteration(make, name: str):
-    """A solver that runs one algorithm of ``dynamics.algorithms`` until tol or the budget."""
+    """A solver that runs one algorithm of ``dynamics.algorithms`` until tol or the budget; a step
+    that overflows or leaves the domain ends it, reported as an unstable iteration."""
     def solver(game: Game, params: Params, opts: SolveOptions):
         state, traj = alg.run(game, make(game, opts), params, opts.max_steps, tol=opts.tol, progress=opts.progress)
         if traj.interrupted:
             why = f"interrupted after {traj.iterations} steps"
+        elif traj.failure:
+            why = _unstable(traj, opts)
         elif traj.residual.size and traj.residual[-1] <= opts.tol:
             why = f"residual <= tol after {traj.iterations} steps"
         else:
@@ -216,13 +224,20 @@ def _iteration(make, name: str):
     return solver
 
 
+def _unstable(traj: Trajectory, opts: SolveOptions) -> str:
+    """Why a run stopped at a failing step: an unstable iteration (not a verdict on the game)."""
+    lr = "" if opts.lr is None else f" with lr {opts.lr:g}"
+    return (f"the iteration is unstable{lr}: it stopped at {traj.failure}; the result is the last iterate that "
+            "could be evaluated")
+
+
 SOLVERS.register("simultaneous", _iteration(lambda g, o: alg.simultaneous(g, 0.5 if o.lr is None else o.lr),
                                             "simultaneous"),
-                 help="simultaneous gradient ascent, constant lr (default 0.5)", exact=True, flow=True)
+                 help="simultaneous gradient ascent, constant lr (default 0.5)", exact=True, flow=True, uses=("lr",))
 SOLVERS.register("alternating", _iteration(lambda g, o: alg.alternating(g, 0.5 if o.lr is None else o.lr),
                                            "alternating"),
                  help="alternating gradient ascent (decoder, then encoder), constant lr (default 0.5)", exact=True,
-                 flow=True)
+                 flow=True, uses=("lr",))
 SOLVERS.register("best-response", _iteration(lambda g, o: alg.best_response_iteration(g), "best-response"),
                  help="best-response iteration (Newton for each player)", exact=True, flow=False)
 SOLVERS.register("newton", _iteration(lambda g, o: alg.newton(g, tol=o.tol), "newton"),
@@ -230,9 +245,11 @@ SOLVERS.register("newton", _iteration(lambda g, o: alg.newton(g, tol=o.tol), "ne
 
 
 @SOLVERS.register("stochastic", help="the paper's stochastic algorithm: minibatches, lr 0.5/(1+t/1000) by default; "
-                                     "the only method for games without an exact engine", exact=False, flow=True)
+                                     "the only method for games without an exact engine", exact=False, flow=True,
+                  uses=("lr", "batch_size"))
 def stochastic(game: Game, params: Params, opts: SolveOptions):
     algo = alg.stochastic(game, lr=opts.lr, batch_size=opts.batch_size, seed=opts.seed,
                           exact_every=100 if game.exact else 0)
     state, traj = alg.run(game, algo, params, opts.max_steps, progress=opts.progress)
-    return SolverOutput(state.params, traj, None, f"{traj.iterations} stochastic steps (batch {opts.batch_size})")
+    return SolverOutput(state.params, traj, None, f"{traj.iterations} stochastic steps (batch {opts.batch_size})"
+                        + (f"; {_unstable(traj, opts)}" if traj.failure else ""))

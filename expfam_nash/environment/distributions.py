@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 
 from ..core.validation import as_float_array, as_rng, check_int, check_psd, check_weights
-from ..families.bernoulli import binary_support
+from ..families.bernoulli import MAX_BITS_ENUMERABLE, binary_support
 
 
 class Distribution(ABC):
@@ -114,7 +114,7 @@ class Implicit(Distribution):
 def uniform_bits(k: int) -> Finite:
     """Uniform distribution on {0,1}^k (support in the order of ``binary_support``)."""
 
-    k = check_int(k, "k")
+    k = check_int(k, "k", maximum=MAX_BITS_ENUMERABLE)
     return Finite(binary_support(k), np.full(2 ** k, 2.0 ** -k))
 
 

@@ -12,13 +12,20 @@ by the neural datasets).
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from ..core.validation import as_float_array, as_rng, check_int, check_weights
+from ..core.files import read_npy, read_npz
+from ..core.validation import as_float_array, as_rng, check_int, check_memory, check_weights
 from ..families.bernoulli import binary_support
 from .distributions import Finite
+
+
+#: the most classes of a joint table's side (a tabular pair's one-hot lift is a square table of this size)
+MAX_CLASSES = 4096
+
+
+def _shown(data) -> str:
+    return repr(data) if isinstance(data, str) else type(data).__name__
 
 
 def _parse_fields(spec: str, name: str, n_min: int, n_max: int) -> list[str]:
@@ -64,13 +71,23 @@ def random_binary_distribution(d: int, seed: int, n: int | None = None) -> Finit
 
 
 def binary_data(data, weights=None) -> Finite:
-    """Parse a Bernoulli data specification (see module docstring)."""
+    """Parse a Bernoulli data specification (see module docstring). ``weights`` go with an array
+    only: a spec string, a Finite distribution or a ``.npz`` file that carries its own weights
+    refuses them (never ignores them)."""
+    if weights is not None and (isinstance(data, (str, Finite))):
+        if not (isinstance(data, str) and data.endswith(".npz")):
+            raise ValueError(f"weights: given with data {_shown(data)}, which defines its own weights; "
+                             "give weights only with an array of points (or a .npz file without weights)")
     if isinstance(data, Finite):
         return data
     if isinstance(data, str):
         if data.startswith("bars:"):
             f = _parse_fields(data, "data", 1, 2)
-            return bars_distribution(int(f[0]), float(f[1]) if len(f) > 1 else None)
+            try:
+                n, p = int(f[0]), float(f[1]) if len(f) > 1 else None
+            except ValueError:
+                raise ValueError(f"data: malformed spec {data!r} (expected bars:N[:P])") from None
+            return bars_distribution(n, p)
         if data.startswith("independent:"):
             f = _parse_fields(data, "data", 1, 1)
             try:
@@ -85,14 +102,12 @@ def binary_data(data, weights=None) -> Finite:
                 raise ValueError(f"data: malformed spec {data!r} (expected random:D:SEED[:N])") from None
             return random_binary_distribution(*vals)
         if data.endswith(".npz"):
-            if not os.path.exists(data):
-                raise ValueError(f"data: file {data!r} does not exist")
-            with np.load(data) as f:
-                if "points" not in f:
-                    raise ValueError(f"data: {data!r} has no array named 'points'")
-                pts = f["points"]
-                weights = f["weights"] if "weights" in f else weights
-            data = pts
+            arrays = read_npz(data, "data", required=("points",))
+            if "weights" in arrays:
+                if weights is not None:
+                    raise ValueError(f"weights: {data!r} carries its own weights; give them in one place only")
+                weights = arrays["weights"]
+            data = arrays["points"]
         else:
             raise ValueError(f"data: unknown spec {data!r} (expected an array, a .npz path, bars:N, "
                              "independent:p1,..., or random:D:SEED)")
@@ -114,18 +129,17 @@ def joint_table(joint) -> np.ndarray:
                 nx, nz, seed = (int(v) for v in f)
             except ValueError:
                 raise ValueError(f"joint: malformed spec {joint!r} (expected random:NX:NZ:SEED)") from None
-            check_int(nx, "NX", minimum=2)
-            check_int(nz, "NZ", minimum=2)
+            check_int(nx, "NX", minimum=2, maximum=MAX_CLASSES)
+            check_int(nz, "NZ", minimum=2, maximum=MAX_CLASSES)
+            check_memory(nx * nz, "joint", f"a {nx} x {nz} table")
             return as_rng(seed).dirichlet(np.ones(nx * nz)).reshape(nx, nz)
         if joint.endswith(".npy"):
-            if not os.path.exists(joint):
-                raise ValueError(f"joint: file {joint!r} does not exist")
-            joint = np.load(joint)
+            joint = read_npy(joint, "joint")
         else:
             raise ValueError(f"joint: unknown spec {joint!r} (expected a table, a .npy path or random:NX:NZ:SEED)")
     t = as_float_array(joint, "joint", ndim=2)
-    if t.shape[0] < 2 or t.shape[1] < 2:
-        raise ValueError(f"joint: expected at least a 2 x 2 table, got {t.shape}")
+    if t.shape[0] < 2 or t.shape[1] < 2 or max(t.shape) > MAX_CLASSES:
+        raise ValueError(f"joint: expected a table of 2 to {MAX_CLASSES} rows and columns, got {t.shape}")
     check_weights(t.ravel(), "joint")
     return t
 

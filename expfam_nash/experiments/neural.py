@@ -65,14 +65,17 @@ def run_figures(run: FinishedRun) -> list[Path]:
     return paths
 
 
-def train_and_evaluate(config: TrainConfig, *, log=None):
-    """Train ``config`` in a temporary directory; (model, params, data, evaluation dict)."""
+def train_and_evaluate(config: TrainConfig, *, log=None, timing: dict | None = None):
+    """Train ``config`` in a temporary directory; (model, params, data, evaluation dict). The wall
+    time goes to ``timing`` (label -> seconds), not into the seeded results."""
     with tempfile.TemporaryDirectory() as tmp:
         run = train(config, Path(tmp) / "run", progress=False)
         params = ckpt.load(Path(tmp) / "run" / "checkpoint.npz")[0].params
     data = D.load(config.dataset, seed=config.seed, n_train=config.n_train)
-    print(f"  {config.dataset} {config.model} {config.method}: {run.steps} steps in {run.wall_time:.0f} s",
-          file=log or sys.stderr, flush=True)
+    label = f"{config.dataset} {config.model} {config.method}"
+    print(f"  {label}: {run.steps} steps in {run.wall_time:.0f} s", file=log or sys.stderr, flush=True)
+    if timing is not None:
+        timing[label] = run.wall_time
     return build_model(config, data), params, data, run.evaluation
 
 
@@ -101,9 +104,10 @@ def _jsonable_common(common: dict) -> dict:
 
 def image_experiment(common: dict, runs, seed: int = 0, title: str = ""):
     """Rows: runs; columns: test data, decoder means from random codes, chain samples."""
-    rows, out, shape = [], {"common": _jsonable_common(common), "runs": []}, None
+    rows, out, shape = [], {"common": _jsonable_common(common), "runs": [], "timing": {}}, None
     for label, over in runs:
-        model, params, data, ev = train_and_evaluate(TrainConfig(**{**common, **over, "seed": seed}))
+        model, params, data, ev = train_and_evaluate(TrainConfig(**{**common, **over, "seed": seed}),
+                                                     timing=out["timing"])
         rows.append((label, sample_panels(model, params, data, n=64, seed=seed), metric_line(ev)))
         shape = data.image_shape
         out["runs"].append({"label": label, "config": dict(over), "evaluation": ev})
@@ -125,12 +129,12 @@ def digits_experiment(seed: int = 0):
 @FIGURES.register("neural_densities", minutes=True, help="VAEs with Gaussian latents on four 2-D densities")
 def densities_experiment(seed: int = 0):
     """Rows: 2-D densities; columns: data, then decoder samples and chain samples per method."""
-    rows, out = [], {"common": _jsonable_common(DENSITY_COMMON), "runs": []}
+    rows, out = [], {"common": _jsonable_common(DENSITY_COMMON), "runs": [], "timing": {}}
     for name in DENSITIES:
         runs, lim = [], None
         for method in ("symmetric", "elbo"):
             cfg = TrainConfig(**{**DENSITY_COMMON, "dataset": name, "method": method, "seed": seed})
-            model, params, data, ev = train_and_evaluate(cfg)
+            model, params, data, ev = train_and_evaluate(cfg, timing=out["timing"])
             runs.append((method, sample_panels(model, params, data, n=2000, seed=seed), metric_line(ev)))
             lim = _limit(data)
             out["runs"].append({"dataset": name, "method": method, "evaluation": ev})

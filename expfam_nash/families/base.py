@@ -18,11 +18,12 @@ moments for every registered family.
 """
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 
 import numpy as np
 
-from ..core.validation import as_float_array, as_rng
+from ..core.validation import NonFiniteError, as_float_array, as_rng
 
 #: above this many distinct constraint rows the recession LP is not attempted
 MAX_LP_ROWS = 200_000
@@ -32,8 +33,46 @@ class NotDecided(Exception):
     """The recession certificate does not apply (continuous family) or its LP is too large."""
 
 
+def _checked(method, check):
+    """``method`` with its one array argument validated by ``check(self, value)`` first, and its
+    result checked finite (a map that overflows float64 raises instead of returning inf or NaN)."""
+    @functools.wraps(method)
+    def call(self, value, *args, **kwargs):
+        with np.errstate(all="ignore"):
+            out = method(self, check(self, value), *args, **kwargs)
+        return _finite_result(out, f"{self.name}.{method.__name__}")
+    call.__validated__ = True
+    return call
+
+
+def _finite_result(out, what: str):
+    if not np.all(np.isfinite(out)):
+        raise NonFiniteError(f"{what}: not finite in float64 at these parameters (they are too extreme)")
+    return out
+
+
+#: the family's public maps and the check each applies to its argument (see ``__init_subclass__``)
+_VALIDATED = {"log_partition": lambda self, eta: self.check_natural(eta, "eta"),
+              "mean": lambda self, eta: self.check_natural(eta, "eta"),
+              "covariance": lambda self, eta: self.check_natural(eta, "eta"),
+              "natural": lambda self, mu: self._check_mean(mu, "mu")}
+
+
 class ExponentialFamily(ABC):
-    """Abstract exponential family over a space of ``dim``-dimensional variables."""
+    """Abstract exponential family over a space of ``dim``-dimensional variables.
+
+    Every subclass's ``log_partition``, ``mean`` and ``covariance`` get their ``eta`` checked
+    (``check_natural``: finite, shape (N, stat_dim) or (stat_dim,), in the natural domain) and
+    ``natural`` its ``mu`` (``_check_mean``: finite, shape (N, stat_dim) or (stat_dim,)), so a
+    family implements the maps on valid arrays only and no family forgets the checks."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, check in _VALIDATED.items():
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "__isabstractmethod__", False) \
+                    and not getattr(method, "__validated__", False):
+                setattr(cls, name, _checked(method, check))
 
     #: dimension of the variable y
     dim: int
@@ -144,7 +183,9 @@ class ExponentialFamily(ABC):
         if eta.shape[0] not in (1, y.shape[0]):
             raise ValueError(f"eta: expected 1 or {y.shape[0]} rows to match y, got {eta.shape[0]}")
         t = self.sufficient_statistics(y)
-        return self.log_base_measure(y) + np.sum(t * eta, axis=1) - self.log_partition(eta)
+        with np.errstate(all="ignore"):
+            out = self.log_base_measure(y) + np.sum(t * eta, axis=1) - self.log_partition(eta)
+        return _finite_result(out, f"{self.name}.log_density")
 
     def sample(self, eta: np.ndarray, seed: int | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
         """One draw y ~ p(.; eta_i) for each row i of ``eta``."""

@@ -8,16 +8,22 @@ the weights of the *non-constant* features only: the bias column is never penali
 """
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations, combinations_with_replacement
 
 import numpy as np
 
 from ..core.arrays import row_keys
 from ..core.registry import Arg
-from ..core.validation import as_float_array, as_rng, check_int, check_positive
+from ..core.validation import as_float_array, as_rng, check_int, check_memory, check_positive
 from .registry import LIFTS
+
+#: the most features (and input dimensions) a lift agrees to build: a player's parameter has
+#: stat_dim x n_features entries, and its Jacobian block their square
+MAX_FEATURES = 2 ** 16
 
 
 class Lift(ABC):
@@ -57,7 +63,7 @@ class Affine(Lift):
     affine = True
 
     def __post_init__(self):
-        check_int(self.input_dim, "input_dim")
+        check_int(self.input_dim, "input_dim", maximum=MAX_FEATURES)
 
     n_features = property(lambda self: self.input_dim + 1)
     bias_index = property(lambda self: self.input_dim)
@@ -115,6 +121,7 @@ class OneHot(_TableLift):
     def __init__(self, support):
         sup = as_float_array(support, "support")
         sup = sup[:, None] if sup.ndim == 1 else sup
+        check_memory((sup.shape[0], sup.shape[0]), "support", f"the one-hot table of {sup.shape[0]} points")
         super().__init__(sup, np.eye(sup.shape[0]))
 
     bias_index = None
@@ -162,10 +169,24 @@ class Polynomial(Lift):
     multilinear: bool = False
 
     def __post_init__(self):
-        check_int(self.input_dim, "input_dim")
-        check_int(self.degree, "degree")
+        check_int(self.input_dim, "input_dim", maximum=MAX_FEATURES)
+        check_int(self.degree, "degree", maximum=MAX_FEATURES)
+        if not isinstance(self.multilinear, (bool, np.bool_)):
+            raise ValueError(f"multilinear: expected True or False, got {self.multilinear!r}")
+        count = self.monomial_count(self.input_dim, self.degree, bool(self.multilinear))
+        if count + 1 > MAX_FEATURES:
+            raise ValueError(f"degree: {count} monomials of degree <= {self.degree} in {self.input_dim} variables "
+                             f"are too many features (limit {MAX_FEATURES})")
 
-    @property
+    @staticmethod
+    def monomial_count(n: int, degree: int, multilinear: bool) -> int:
+        """Non-constant monomials of total degree <= degree in n variables (counted, not listed):
+        C(n + degree, degree) - 1, or sum_{e=1..degree} C(n, e) when square-free."""
+        if multilinear:
+            return sum(math.comb(n, e) for e in range(1, min(degree, n) + 1))
+        return math.comb(n + degree, degree) - 1
+
+    @cached_property
     def monomials(self) -> list[tuple[int, ...]]:
         pick = combinations if self.multilinear else combinations_with_replacement
         out: list[tuple[int, ...]] = []
@@ -173,8 +194,8 @@ class Polynomial(Lift):
             out.extend(pick(range(self.input_dim), deg))
         return out
 
-    n_features = property(lambda self: len(self.monomials) + 1)
-    bias_index = property(lambda self: len(self.monomials))
+    n_features = property(lambda self: self.monomial_count(self.input_dim, self.degree, bool(self.multilinear)) + 1)
+    bias_index = property(lambda self: self.n_features - 1)
     name = property(lambda self: f"Polynomial({self.input_dim}, degree={self.degree}"
                     + (", multilinear)" if self.multilinear else ")"))
 
@@ -199,8 +220,9 @@ class Fourier(Lift):
     _b: np.ndarray = field(default=None, compare=False)
 
     def __post_init__(self):
-        check_int(self.input_dim, "input_dim")
-        check_int(self.count, "count")
+        check_int(self.input_dim, "input_dim", maximum=MAX_FEATURES)
+        check_int(self.count, "count", maximum=MAX_FEATURES)
+        check_memory(self.input_dim * self.count, "count", "the random projection W (input_dim x count)")
         object.__setattr__(self, "scale", check_positive(self.scale, "scale"))
         rng = as_rng(self.seed)
         object.__setattr__(self, "_w", rng.standard_normal((self.input_dim, self.count)) / self.scale)

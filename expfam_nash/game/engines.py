@@ -10,10 +10,13 @@ from .finite import FiniteEngine
 ENGINES: Registry = Registry("engine")
 
 
-@ENGINES.register("finite", help="finite X and Z: enumeration (fused Numba kernel for families with a kernel code)")
+@ENGINES.register("finite", help="finite X and Z of at most 2^30 pairs: enumeration (fused Numba kernel for families "
+                                 "with a kernel code)")
 def finite_engine(decoder, encoder, data, prior, labelled, alpha, rho):
     if not (decoder.family.finite and encoder.family.finite and isinstance(data, Finite)
             and isinstance(prior, Finite) and (labelled is None or isinstance(labelled, FiniteJoint))):
+        return None
+    if FiniteEngine.too_large(decoder, encoder):     # minutes per evaluation, or gigabytes: sampled only
         return None
     return FiniteEngine(decoder, encoder, data, prior, labelled, alpha, rho)
 

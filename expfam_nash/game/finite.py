@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core import threads
 from ..core.arrays import lookup_rows, row_index
-from ..core.validation import MAX_ENUMERATION
+from ..core.validation import MAX_ARRAY_BYTES, MAX_ENUMERATION
 from ..environment import Finite, FiniteJoint
 from ..kernels import codes, finite_game
 from ..kernels.pairs import bernoulli_product_col_sums, bernoulli_product_row_sums, pair_sums
@@ -63,9 +64,9 @@ class FiniteEngine:
         fx, fz = decoder.family, encoder.family
         code_x, code_z = _kernel_code(fx, "decoder family"), _kernel_code(fz, "encoder family")
         nx, nz = fx.support_size, fz.support_size
-        if float(nx) * float(nz) > MAX_ENUMERATION:
-            raise ValueError(f"latent/data spaces: |X| x |Z| = {nx} x {nz} pairs is too many to enumerate "
-                             f"(limit {MAX_ENUMERATION:.3g}); use the sampled engine (game.estimate)")
+        why = self.too_large(decoder, encoder)
+        if why:
+            raise ValueError(f"latent/data spaces: {why}; use the sampled engine (game.estimate)")
         self.decoder, self.encoder, self.alpha, self.rho, self.block = decoder, encoder, alpha, rho, block
         X, Z = fx.support(), fz.support()
         xkeys, zkeys = row_index(X), row_index(Z)
@@ -97,6 +98,8 @@ class FiniteEngine:
         self._penalty_diag = {name: rho * pl.penalty_mask.ravel()[pl.mask.ravel()]
                               for name, pl in (("decoder", decoder), ("encoder", encoder))}
         self.fused = float(nx) * float(nz) <= FUSED_MAX_PAIRS and code_x is not None and code_z is not None
+        #: flops of one pass over all pairs (the size of the blocked path's matrix products)
+        self.pair_flops = 2.0 * float(nx) * float(nz) * (fx.stat_dim + fz.stat_dim + 2)
         if self.fused:
             li, table = self.labelled if self.labelled is not None else (np.zeros(0, np.int64), np.zeros((0, Z.shape[0])))
             c = np.ascontiguousarray
@@ -106,6 +109,20 @@ class FiniteEngine:
                                 decoder.penalty_mask.astype(np.float64), encoder.penalty_mask.astype(np.float64))
         self.col_feat_Z = np.ascontiguousarray(np.column_stack([self.S_Z, np.ones(Z.shape[0]), self.logg_Z]))
         self.row_feat_D = np.ascontiguousarray(np.column_stack([self.T_D, np.ones(self.T_D.shape[0]), self.logh_D]))
+
+    @staticmethod
+    def too_large(decoder: Player, encoder: Player) -> str:
+        """"" if the engine agrees to enumerate this pair, else why not: more than MAX_ENUMERATION
+        (x, z) pairs (an evaluation would take minutes), or support tables (statistics, features,
+        points) beyond MAX_ARRAY_BYTES."""
+        nx, nz = float(decoder.family.support_size), float(encoder.family.support_size)
+        if nx * nz > MAX_ENUMERATION:
+            return f"|X| x |Z| = {nx:.0f} x {nz:.0f} pairs is too many to enumerate (limit 2^{MAX_ENUMERATION.bit_length() - 1})"
+        width_x = decoder.family.dim + decoder.family.stat_dim + encoder.lift.n_features + 3
+        width_z = encoder.family.dim + encoder.family.stat_dim + decoder.lift.n_features + 3
+        if (nx * width_x + nz * width_z) * 8 > MAX_ARRAY_BYTES:
+            return f"the support tables of |X| = {nx:.0f} and |Z| = {nz:.0f} points exceed {MAX_ARRAY_BYTES / 2**30:g} GB"
+        return ""
 
     # -- per-side quantities -----------------------------------------------------------
     def _decoder_natural(self, theta):
@@ -163,6 +180,10 @@ class FiniteEngine:
         if self.fused:
             args = self._fused_args
             return finite_game.evaluate(*args[:2], np.ascontiguousarray(theta), np.ascontiguousarray(phi), *args[2:])
+        with threads.blas(self.pair_flops):     # BLAS threads only for games large enough to gain
+            return self._evaluate_blocked(theta, phi)
+
+    def _evaluate_blocked(self, theta, phi):
         a = self.alpha
         e_z, a_z, mu_z = self._decoder_natural(theta)
         e_x, b_x, mu_x = self._encoder_natural(phi, self.chi_X)
@@ -241,6 +262,10 @@ class FiniteEngine:
         size = int(mp.sum() + mq.sum())
         if size > MAX_JACOBIAN_SIZE:
             raise ValueError(f"params: {size} free parameters is too many for a dense Jacobian (limit {MAX_JACOBIAN_SIZE})")
+        with threads.blas(self.pair_flops * size):
+            return self._jacobian(theta, phi, mp, mq)
+
+    def _jacobian(self, theta, phi, mp, mq):
         *_, cw, rw = self._evaluate(theta, phi)
         hp, hq = self.own_hessians(theta, phi, _weights=(cw, rw))
         scale = 1.0 - self.alpha

@@ -13,25 +13,29 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.registry import renamed
-from ..core.validation import as_float_array, as_rng, check_int, check_nonnegative, check_unit_interval
-from ..environment import Distribution, Finite, Gaussian
+from ..core.validation import (DomainError, NonFiniteError, as_float_array, as_rng, check_int, check_memory,
+                               check_nonnegative, check_unit_interval)
+from ..environment import Distribution, Finite, FiniteJoint, Gaussian, GaussianJoint, ImplicitJoint
 from . import best_response as br
 from . import invariants as inv
 from .engine import FiniteSupport
 from .engines import select_engine
-from .params import Layout, Params
+from .params import Layout, Params, stable_norm
 from .players import PLAYERS, Player, check_player
-from .sampled import SampledEstimate, estimate
+from .sampled import SampledEstimate, estimate, sample_width
 
 __all__ = ["Game", "DomainError", "NonFiniteError", "PLAYERS"]
 
-
-class DomainError(ValueError):
-    """Parameters outside the natural domain (a learned variance's precision block must be < 0)."""
+_NOTHING = object()
 
 
-class NonFiniteError(ValueError):
-    """Parameters holding NaN or infinity (e.g. an iteration that blew up)."""
+def _finite(params: Params, what: str, *values) -> None:
+    """NonFiniteError unless every value is finite: at finite parameters a NaN or an infinity means
+    float64 overflowed, and is never passed on as a number."""
+    if not all(np.all(np.isfinite(v)) for v in values):
+        raise NonFiniteError(f"params: {what} not finite in float64 at these parameters (|params| = "
+                             f"{params.norm():.3g}; extreme parameters or data of extreme scale); no finite "
+                             "value can be given there")
 
 
 class Game:
@@ -47,6 +51,7 @@ class Game:
                  labelled=None, alpha: float = 0.0, rho: float = 0.0, name: str = "game"):
         self.alpha = check_unit_interval(alpha, "alpha (labelled weight)")
         self.rho = check_nonnegative(rho, "rho (L2 weight)")
+        self._check_types(decoder, encoder, data, prior, labelled)
         self._check_dimensions(decoder, encoder, data, prior)
         if self.alpha > 0 and labelled is None:
             raise ValueError("labelled: alpha > 0 needs a labelled joint pi(x, z)")
@@ -58,6 +63,17 @@ class Game:
         self.name = name
         self.layout = Layout(decoder.mask, encoder.mask)
         self.engine = select_engine(decoder, encoder, data, prior, labelled, self.alpha, self.rho)
+
+    @staticmethod
+    def _check_types(decoder, encoder, data, prior, labelled) -> None:
+        for value, name, kind in ((decoder, "decoder", Player), (encoder, "encoder", Player),
+                                  (data, "data", Distribution), (prior, "prior", Distribution)):
+            if not isinstance(value, kind):
+                raise ValueError(f"{name}: expected a {kind.__module__.split('.')[-2]}.{kind.__name__}, "
+                                 f"got {type(value).__name__}")
+        if labelled is not None and not isinstance(labelled, (FiniteJoint, GaussianJoint, ImplicitJoint)):
+            raise ValueError(f"labelled: expected a FiniteJoint, GaussianJoint or ImplicitJoint, "
+                             f"got {type(labelled).__name__}")
 
     @staticmethod
     def _check_dimensions(decoder: Player, encoder: Player, data: Distribution, prior: Distribution) -> None:
@@ -93,7 +109,8 @@ class Game:
         """The exact engine, or a ValueError saying that this game is only estimated by sampling."""
         if self.engine is None:
             raise ValueError(f"{self.name}: no exact engine for this pair/environment (implicit or continuous "
-                             "distributions); use game.estimate(params, n_samples, seed=...) or the stochastic solver")
+                             "distributions, or finite spaces too large to enumerate); use "
+                             "game.estimate(params, n_samples, seed=...) or the stochastic solver")
         return self.engine
 
     def describe(self) -> str:
@@ -107,6 +124,7 @@ class Game:
         column starts at the natural parameter of the player's target marginal (data for the decoder,
         prior for the encoder; estimated from 4096 draws when only a sampler is known)."""
         rng = as_rng(seed, rng)
+        scale = check_nonnegative(scale, "scale")
         out = []
         for name in PLAYERS:
             player = self.player(name)
@@ -154,7 +172,7 @@ class Game:
     def check(self, params: Params) -> Params:
         """``params`` if they are Params of this game's shapes, finite and in the natural domain;
         else NonFiniteError, DomainError or ValueError."""
-        if params is self.__dict__.get("_checked"):      # Params are immutable: checked once is enough
+        if params is self.__dict__.get("_checked", _NOTHING):   # Params are immutable: checked once is enough
             return params
         if not isinstance(params, Params):
             raise ValueError(f"params: expected expfam_nash.Params, got {type(params).__name__}")
@@ -163,6 +181,9 @@ class Game:
                              f"got {params.theta.shape} and {params.phi.shape}")
         if not (np.isfinite(params.theta).all() and np.isfinite(params.phi).all()):
             raise NonFiniteError("params: contains NaN or infinite values")
+        for arr, pl, nm in ((params.theta, self.decoder, "theta"), (params.phi, self.encoder, "phi")):
+            if np.any(arr[~pl.mask] != 0):
+                raise ValueError(f"params: {nm} has nonzero entries outside the parameter mask (see Player.mask)")
         if self.engine is not None and not self.engine.in_domain(params.theta, params.phi):
             raise DomainError("params: outside the natural domain (a learned variance block must be < 0)")
         self.__dict__["_checked"] = params
@@ -182,7 +203,9 @@ class Game:
         """((L_p, L_q), pseudo-gradient) in one pass of the engine (the last result is kept)."""
         def compute(p):
             p = self.check(p)
-            lp, lq, gp, gq = self.need_engine().evaluate(p.theta, p.phi)
+            with np.errstate(all="ignore"):
+                lp, lq, gp, gq = self.need_engine().evaluate(p.theta, p.phi)
+            _finite(p, "the utilities or the pseudo-gradient are", lp, lq, gp, gq)
             return (float(lp), float(lq)), Params(gp * self.decoder.mask, gq * self.encoder.mask)
 
         return self._memo("_eval_memo", params, compute)
@@ -200,14 +223,16 @@ class Game:
 
     def residual(self, params: Params) -> float:
         """|pseudo-gradient| (Euclidean norm over free coordinates)."""
-        return float(np.linalg.norm(self.flatten(self.gradient(params))))
+        return stable_norm(self.flatten(self.gradient(params)))
 
     def jacobian(self, params: Params) -> np.ndarray:
         """J = d(grad_theta L_p, grad_phi L_q)/d(theta, phi) on the flat layout (analytic; read-only,
         the last one is kept)."""
         def compute(p):
             p = self.check(p)
-            jac = self.need_engine().jacobian(p.theta, p.phi)
+            with np.errstate(all="ignore"):
+                jac = self.need_engine().jacobian(p.theta, p.phi)
+            _finite(p, "the Jacobian is", jac)
             jac.setflags(write=False)
             return jac
 
@@ -224,7 +249,10 @@ class Game:
 
     def own_hessians(self, params: Params) -> tuple[np.ndarray, np.ndarray]:
         p = self.check(params)
-        return self.need_engine().own_hessians(p.theta, p.phi)
+        with np.errstate(all="ignore"):
+            out = self.need_engine().own_hessians(p.theta, p.phi)
+        _finite(p, "the own Hessians are", *out)
+        return out
 
     # -- best responses, certificates of nonexistence, the Nash gap (game.best_response) ----------
     def best_response(self, params: Params, player: str, tol: float = 1e-10, max_iter: int = 200) -> br.Maximisation:
@@ -259,14 +287,28 @@ class Game:
                  rng: np.random.Generator | None = None) -> SampledEstimate:
         """Monte Carlo utilities and pseudo-gradient with standard errors (works for every game)."""
         check_int(n_samples, "n_samples", minimum=2)
-        return estimate(self, self.check(params), n_samples, as_rng(seed, rng))
+        check_memory(n_samples * sample_width(self), "n_samples", f"{n_samples} draws of x, z and their features")
+        p = self.check(params)
+        with np.errstate(all="ignore"):
+            est = estimate(self, p, n_samples, as_rng(seed, rng))
+        _finite(p, "the sampled utilities or pseudo-gradient are", est.utilities, est.gradient.theta, est.gradient.phi,
+                est.utilities_se, est.gradient_se.theta, est.gradient_se.phi)
+        return est
 
     # -- symmetries and invariants (game.invariants) -------------------------------------------------
     def symmetry_tangents(self, params: Params) -> np.ndarray:
         """Tangent vectors (columns, flat layout) of the orbit of params under the continuous latent
         symmetries (see ``invariants.symmetry_tangents``)."""
-        return inv.symmetry_tangents(self, self.check(params))
+        p = self.check(params)
+        with np.errstate(all="ignore"):
+            out = inv.symmetry_tangents(self, p)
+        _finite(p, "the symmetry tangents are", out)
+        return out
 
     def invariants(self, params: Params) -> dict:
         """Quantities that do not see the latent labelling (see ``invariants.invariants``)."""
-        return inv.invariants(self, self.check(params))
+        p = self.check(params)
+        with np.errstate(all="ignore"):
+            out = inv.invariants(self, p)
+        _finite(p, "the invariants are", *out.values())
+        return out

@@ -31,6 +31,7 @@ import numpy as np
 
 from ..core.constants import LOG_2PI
 from ..core.registry import renamed
+from ..core.validation import check_memory
 
 __all__ = ["LinearGaussianEngine"]
 
@@ -138,7 +139,7 @@ class _Player:
 
     def utility(self, par: np.ndarray, M: np.ndarray, C: np.ndarray, Q: np.ndarray) -> float:
         """Expected log-likelihood given the moments, minus the L2 penalty (formulas in module doc)."""
-        penalty = 0.5 * self.rho * np.sum(par[:, :-1] ** 2)
+        penalty = 0.5 * self.rho * np.sum(par[:, :-1] ** 2) if self.rho > 0 else 0.0
         if self.var is not None:
             s = self.var
             quad = np.sum(Q) - 2.0 * np.sum(par * C) + np.sum((par @ M) * par)
@@ -332,6 +333,8 @@ class LinearGaussianEngine:
         Off-diagonal blocks: a player's gradient is affine in its moments (M, C), which depend on
         the other player through its channel (G, w); chain rule dM, dC = dmoments(dG, dw).
         """
+        size = int(self.theta_mask.sum() + self.phi_mask.sum())
+        check_memory(3 * size * size, "params", f"the {size} x {size} Jacobian and the channel derivatives")
         theta, phi, ch_p, ch_q, mom_p, mom_q = self._moments(theta, phi, derivatives=True)
         dec, enc = self._dec, self._enc
         dM_p, dC_p = dec.dmoments(ch_q[0], ch_q[2], ch_q[3])

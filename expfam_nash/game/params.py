@@ -10,6 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.validation import as_float_array
+
+
+def stable_norm(*arrays: np.ndarray) -> float:
+    """The Euclidean norm of the arrays' entries together, without overflow: max |v| times the norm
+    of v / max |v| (finite whenever the entries are, even near 1e300)."""
+    top = max((float(np.max(np.abs(a))) for a in arrays if np.size(a)), default=0.0)
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    return top * float(np.sqrt(sum(np.sum((np.asarray(a) / top) ** 2) for a in arrays)))
+
 
 @dataclass(frozen=True, eq=False)
 class Params:
@@ -19,13 +30,13 @@ class Params:
     phi: np.ndarray
 
     def __post_init__(self):
-        for name in ("theta", "phi"):
-            arr = np.array(getattr(self, name), dtype=np.float64)  # own copy: frozen means frozen
+        for name in ("theta", "phi"):      # own copy: frozen means frozen (finiteness: Game.check)
+            arr = np.array(as_float_array(getattr(self, name), name, ndim=2, finite=False))
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
 
     def norm(self) -> float:
-        return float(np.sqrt(np.sum(self.theta ** 2) + np.sum(self.phi ** 2)))
+        return stable_norm(self.theta, self.phi)
 
     def to_dict(self) -> dict:
         return {"theta": self.theta.tolist(), "phi": self.phi.tolist()}

@@ -17,6 +17,8 @@ PLAYERS = ("decoder", "encoder")
 def l2_penalty(par: np.ndarray, mask: np.ndarray, rho: float) -> tuple[float, np.ndarray]:
     """(rho/2 |par * mask|^2, its gradient rho * par * mask): the game's L2 penalty on the entries
     flagged in ``mask`` (the weights of non-constant features, see ``Player.penalty_mask``)."""
+    if rho == 0:     # no term at all (0 * |par|^2 would be NaN where |par|^2 overflows)
+        return 0.0, np.zeros_like(par, dtype=np.float64)
     penalised = par * mask
     return 0.5 * rho * float(np.sum(penalised ** 2)), rho * penalised
 

@@ -18,6 +18,11 @@ from .params import Params
 from .players import Player
 
 
+def sample_width(game) -> int:
+    """float64 values held per draw by an estimate (x, z, features, natural parameters, statistics)."""
+    return sum(pl.family.dim + pl.lift.n_features + 3 * pl.family.stat_dim for pl in (game.decoder, game.encoder))
+
+
 def draw(player: Player, theta: np.ndarray, features: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One y ~ p_theta(y | u) per row of ``features`` = psi(u) (the family's ``draw`` hook)."""
     return player.family.draw(np.ascontiguousarray(player.natural(theta, features)), rng)
@@ -72,8 +77,13 @@ def _combine(parts):
 
 def _moments(ps: PlayerSamples):
     n = ps.n
-    ll_mean = float(ps.log_likelihood.mean())
-    ll_se = float(ps.log_likelihood.std(ddof=1) / np.sqrt(n)) if n > 1 else np.inf
+    ll = ps.log_likelihood
+    top = float(np.abs(ll).max(initial=0.0))
+    ll_mean = float(ll.mean())
+    if n < 2:
+        ll_se = np.inf
+    else:                                                # scaled: no overflow for values near 1e300
+        ll_se = (top * float((ll / top).std(ddof=1)) if top > 0 else 0.0) / np.sqrt(n)
     var = np.clip(ps.grad_sq_mean - ps.grad_mean ** 2, 0.0, None) * n / max(n - 1, 1)
     return ll_mean, ll_se, ps.grad_mean, np.sqrt(var / n)
 

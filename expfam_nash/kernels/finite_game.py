@@ -158,14 +158,15 @@ def evaluate(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, logg_z, psi_z,
             d_q[r, c] = rw[r, c] - rw[r, n] * mu_x[r, c]
     g_p = _transpose_product(d_p, psi_z)
     g_q = _transpose_product(d_q, chi_x)
-    for a in range(m):
-        for b in range(theta.shape[1]):
-            lp_total -= 0.5 * rho * pen_p[a, b] * theta[a, b] ** 2
-            g_p[a, b] -= rho * pen_p[a, b] * theta[a, b]
-    for a in range(n):
-        for b in range(phi.shape[1]):
-            lq_total -= 0.5 * rho * pen_q[a, b] * phi[a, b] ** 2
-            g_q[a, b] -= rho * pen_q[a, b] * phi[a, b]
+    if rho > 0:      # rho = 0: no term at all (0 * theta^2 would be NaN where theta^2 overflows)
+        for a in range(m):
+            for b in range(theta.shape[1]):
+                lp_total -= 0.5 * rho * pen_p[a, b] * theta[a, b] ** 2
+                g_p[a, b] -= rho * pen_p[a, b] * theta[a, b]
+        for a in range(n):
+            for b in range(phi.shape[1]):
+                lq_total -= 0.5 * rho * pen_q[a, b] * phi[a, b] ** 2
+                g_q[a, b] -= rho * pen_q[a, b] * phi[a, b]
     return lp_total, lq_total, g_p, g_q, cw, rw
 
 

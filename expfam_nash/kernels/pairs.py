@@ -43,6 +43,8 @@ from numba import njit, prange, types
 from numba.extending import intrinsic
 from scipy.special import expit
 
+from ..core import threads
+
 #: pair_sums splits the rows into at most this many chunks (independent of the thread count,
 #: so that the reduction order of CW, hence the result, does not depend on it) ...
 MAX_CHUNKS = 64
@@ -140,7 +142,8 @@ def pair_sums(a, b, row_offset, col_offset, col_features, row_features, block):
     a, b, col_features, row_features = c(a), c(b), c(col_features), c(row_features)
     row_offset, col_offset = c(row_offset), c(col_offset)
     if a.shape[0] * b.shape[1] >= PARALLEL_MIN_PAIRS:
-        return _pair_sums_parallel(a, b, row_offset, col_offset, col_features, row_features, int(block))
+        with threads.numba_parallel():      # chunks handed out one at a time (core.threads)
+            return _pair_sums_parallel(a, b, row_offset, col_offset, col_features, row_features, int(block))
     return _pair_sums_serial(a, b, row_offset, col_offset, col_features, row_features, int(block))
 
 

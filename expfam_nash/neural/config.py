@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..core.parsing import ints, variance
 from ..core.registry import Arg, with_aliases
-from ..core.validation import check_int, check_nonnegative, check_positive, check_unit_interval
+from ..core.validation import check_int, check_nonnegative, check_positive, check_sizes, check_unit_interval
 from .learning import LEARNING_METHODS
 
 
@@ -51,7 +51,10 @@ class TrainConfig:
     n_train: int | None = _opt(None, "training rows (default: the dataset's)", parse=_optional_int)
 
     def __post_init__(self):
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        object.__setattr__(self, "hidden", check_sizes(self.hidden, "hidden"))
+        for name in ("dataset", "model", "method"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name}: expected a string, got {getattr(self, name)!r}")
         if self.method not in LEARNING_METHODS:
             raise ValueError(f"method: expected one of {sorted(LEARNING_METHODS.names())}, got {self.method!r}")
         check_int(self.steps, "steps", minimum=0)
@@ -72,6 +75,10 @@ class TrainConfig:
             raise ValueError("labelled_fraction: labelled pairs enter symmetric learning only (method 'symmetric')")
         check_int(self.eval_K, "eval_K")
         check_int(self.elbo_samples, "elbo_samples", minimum=2)
+        if self.n_train is not None:
+            check_int(self.n_train, "n_train")
+        if self.data_variance != "learned":
+            check_positive(self.data_variance, "data_variance")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -85,6 +92,8 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> "TrainConfig":
         """A config from a dict (e.g. an older ``config.json``, older spellings included); unknown
         keys are ignored."""
+        if not isinstance(d, dict):
+            raise ValueError(f"config: expected a JSON object of options, got {type(d).__name__}")
         known = {f.name for f in dataclasses.fields(cls)} | set(_ALIASES)
         return cls(**{k: v for k, v in d.items() if k in known})
 

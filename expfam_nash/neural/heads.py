@@ -28,6 +28,15 @@ from . import kernels as K
 LOGVAR_RANGE = (float(np.log(1e-4)), float(np.log(1e4)))
 
 
+def check_data(head, x: np.ndarray, name: str = "x") -> None:
+    """ValueError unless ``x`` lies in the support of a data head (0/1 for a Bernoulli head; any
+    finite value for the Gaussian heads): training or evaluating a Bernoulli decoder on other
+    values would silently fit a different model."""
+    if isinstance(head, Bernoulli) and np.any((x != 0) & (x != 1)):
+        raise ValueError(f"{name}: the model's data head is Bernoulli, so x must be 0 or 1 (got values in "
+                         f"[{float(np.min(x)):.3g}, {float(np.max(x)):.3g}])")
+
+
 class _Head:
     """The pairwise table of any head by tiling (heads with a closed form override it)."""
 

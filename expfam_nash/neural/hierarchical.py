@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from ..core.validation import check_int
+from ..core.validation import check_int, check_sizes
 from ..families.bernoulli import binary_support
 from . import heads as H
 from . import priors as P
@@ -42,7 +42,7 @@ class HierarchicalVAE(NetworkModel):
         check_int(k1, "k1")
         if encoder not in ORDERS:
             raise ValueError(f"encoder: expected one of {ORDERS}, got {encoder!r}")
-        hidden = tuple(int(h) for h in hidden)
+        hidden = check_sizes(hidden, "hidden")
         self.data_dim, self.k0, self.k1, self.order = data_dim, k0, k1, encoder
         self.prior = P.UniformBits(k0)
         self.p_head = data_head(data_kind, data_dim, data_variance)

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core import threads
 from ..core.jsonable import jsonable
 from ..core.registry import Registry
 from ..core.validation import check_int, check_nonnegative, check_positive, check_unit_interval
@@ -59,10 +60,11 @@ class Adam:
 
     def __post_init__(self):
         check_positive(self.lr, "lr")
+        check_positive(self.eps, "eps")
         check_nonnegative(self.rho, "rho")
         for name in ("b1", "b2"):
             v = getattr(self, name)
-            if not 0 <= v < 1:
+            if check_nonnegative(v, name) >= 1:
                 raise ValueError(f"{name}: expected a number in [0, 1), got {v}")
 
 
@@ -113,11 +115,20 @@ def _adam(state: LearnerState, names, opt: Adam) -> None:
                       t, opt.rho)
 
 
+def _largest_product(model, rows: int) -> int:
+    """Flops of the model's largest matrix product over ``rows`` rows (decides the BLAS threads)."""
+    nets = getattr(model, "nets", {})
+    return max((net.spec.largest_product(rows) for net in nets.values() if hasattr(net, "spec")), default=0)
+
+
 def _check_batch(x, model, rng) -> None:
     if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != model.data_dim or x.shape[0] < 1:
         raise ValueError(f"x: expected an array of shape (n >= 1, {model.data_dim}), got {getattr(x, 'shape', x)!r}")
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"x: expected real numbers, got values of type {x.dtype}")
     if not np.all(np.isfinite(x)):
         raise ValueError("x: contains NaN or infinite values")
+    H.check_data(getattr(model, "p_head", None), x, "x")
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
 
@@ -180,7 +191,8 @@ def symmetric_step(model, state: LearnerState, x, rng, *, opt: Adam = Adam(), la
         raise ValueError("labelled: alpha > 0 needs labelled pairs (x, y_onehot)")
     if alpha > 0:
         _check_labelled(labelled, model)
-    ll_p, ll_q = symmetric_gradients(model, state, x, rng, labelled=labelled, alpha=alpha)
+    with threads.blas(_largest_product(model, x.shape[0])):
+        ll_p, ll_q = symmetric_gradients(model, state, x, rng, labelled=labelled, alpha=alpha)
     _adam(state, model.players["decoder"] + model.players["encoder"], opt)
     state.step += 1
     return state, LearningInfo(state.step, ll_p, ll_q)
@@ -265,7 +277,8 @@ def elbo_step(model, state: LearnerState, x, rng, *, opt: Adam = Adam(), samples
               ) -> tuple[LearnerState, LearningInfo]:
     """One ELBO ascent step on both networks (see the module docstring for the estimators)."""
     _check_batch(x, model, rng)
-    elbo = elbo_gradients(model, state, x, rng, samples=samples)
+    with threads.blas(_largest_product(model, x.shape[0] * samples)):
+        elbo = elbo_gradients(model, state, x, rng, samples=samples)
     _adam(state, model.players["decoder"] + model.players["encoder"], opt)
     state.step += 1
     return state, LearningInfo(state.step, float("nan"), float("nan"), elbo)

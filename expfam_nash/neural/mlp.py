@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.validation import as_rng
+from ..core.validation import as_rng, check_memory, check_sizes
 from . import kernels as K
 
 
@@ -25,9 +25,11 @@ class MLPSpec:
     activation: str = "tanh"
 
     def __post_init__(self):
-        sizes = tuple(int(s) for s in self.sizes)
-        if len(sizes) < 2 or min(sizes) < 1:
+        sizes = check_sizes(self.sizes, "sizes")
+        if len(sizes) < 2:
             raise ValueError(f"sizes: expected at least (input, output) widths >= 1, got {self.sizes}")
+        n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+        check_memory(4 * n_params, "hidden", f"a network of {n_params} parameters (with its gradient and Adam moments)")
         if self.activation not in K.ACTIVATIONS:
             raise ValueError(f"activation: expected one of {sorted(K.ACTIVATIONS)}, got {self.activation!r}")
         object.__setattr__(self, "sizes", sizes)
@@ -51,6 +53,10 @@ class MLPSpec:
     @property
     def n_params(self) -> int:
         return sum((a + 1) * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
+
+    def largest_product(self, rows: int) -> int:
+        """Flops of the largest matrix product of a forward or backward pass over ``rows`` rows."""
+        return max(2 * rows * a * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
 
     def offsets(self) -> list[tuple[int, int, int]]:
         """(start of W_i, start of b_i, end of b_i) for each layer."""

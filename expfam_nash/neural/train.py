@@ -1,17 +1,22 @@
 """Training runs: a loop with progress, metrics as JSON lines, atomic checkpoints and resume.
 
 An output directory holds ``config.json``, ``metrics.jsonl`` (one line per logged step),
-``checkpoint.npz`` (the latest) and ``summary.json`` (after the final evaluation); callbacks
-(e.g. the figures of ``expfam_nash.experiments.neural``) add their files after it. A stopped run
-(Ctrl-C, a killed process) loses at most the steps since its last checkpoint; :func:`resume`
-continues from it and, because the generator's state is in the checkpoint, draws exactly the
-numbers an uninterrupted run would. The configuration is :class:`~.config.TrainConfig`, the model
-specs :mod:`.build`.
+``checkpoint.npz`` (the latest; ``checkpoint.prev.npz`` the one before), ``summary.json`` (after
+the final evaluation) and ``timing.json`` (wall-clock time and steps per second: the only file that
+differs between two runs with the same seed); callbacks (e.g. the figures of
+``expfam_nash.experiments.neural``) add their files after it. A stopped run (Ctrl-C, a killed
+process) loses at most the steps since its last checkpoint; :func:`resume` continues from it and,
+because the generator's state is in the checkpoint, draws exactly the numbers an uninterrupted run
+would. Resume refuses a checkpoint written by another run (its saved configuration must match
+``config.json``) and uses the previous checkpoint when the newest is damaged (``RunResult.note``
+says so). A full disk stops the run with an OSError and leaves the last good checkpoint. The
+configuration is :class:`~.config.TrainConfig`, the model specs :mod:`.build`.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,8 +25,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..core.files import output_dir, read_json, write_text
 from ..core.jsonable import jsonable
-from ..core.validation import check_int
+from ..core.validation import check_int, check_memory
 from . import checkpoint as ckpt
 from . import datasets as D
 from .build import MODEL_SPECS, build_model  # noqa: F401  (re-exported)
@@ -54,13 +60,18 @@ class RunResult:
     wall_time: float
     evaluation: dict | None
     options: dict = field(default_factory=dict)    # the TrainConfig the run ran with
+    #: what resume had to do (e.g. the newest checkpoint was damaged and the previous one was used)
+    note: str = ""
 
     def to_dict(self) -> dict:
         return jsonable({"out": str(self.out), "steps": self.steps, "interrupted": self.interrupted,
-                         "wall_time": self.wall_time, "evaluation": self.evaluation, "options": self.options})
+                         "wall_time": self.wall_time, "evaluation": self.evaluation, "options": self.options,
+                         "note": self.note})
 
     def summary(self) -> str:
         head = f"run {self.out}: {self.steps} steps in {self.wall_time:.1f} s" + (" (interrupted)" if self.interrupted else "")
+        if self.note:
+            head += f"\n  note: {self.note}"
         ev = self.evaluation
         if not ev:
             return head
@@ -121,35 +132,55 @@ def _labelled_split(data, config: TrainConfig):
     return np.sort(np.random.default_rng([config.seed, 1]).choice(n, k, replace=False))
 
 
+def _metric_step(line: str) -> int | None:
+    """The step of one metrics line, or None for a damaged line (e.g. cut by a crash)."""
+    try:
+        row = json.loads(line)
+        return int(row["step"]) if isinstance(row, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def _truncate_metrics(path: Path, last_step: int) -> None:
-    """Drop metric lines logged after the checkpoint we resume from (they will be redone)."""
+    """Drop metric lines logged after the checkpoint we resume from (they will be redone), and
+    damaged lines."""
     if not path.exists():
         return
-    keep = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= last_step]
-    path.write_text("".join(line + "\n" for line in keep))
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeError):
+        lines = []
+    keep = [line for line in lines if (_metric_step(line) is not None and _metric_step(line) <= last_step)]
+    write_text(path, "".join(line + "\n" for line in keep))
 
 
 class _Run:
     """One run's state between steps: data, model, learner state, the training stream, the clock."""
 
     def __init__(self, config: TrainConfig, out: Path, resume: bool):
-        self.config, self.out = config, out
+        self.config, self.out, self.note, self.saved_step = config, out, "", None
         self.ck_path, self.met_path = out / "checkpoint.npz", out / "metrics.jsonl"
-        if not resume and self.ck_path.exists():
+        output_dir(out, "out", create=False)
+        if not resume and (self.ck_path.exists() or ckpt.previous(self.ck_path).exists()):
             raise ValueError(f"out: {out} already holds a run; resume it or choose another directory")
         self.data = D.load(config.dataset, seed=config.seed, n_train=config.n_train)
         self.model = build_model(config, self.data)
+        widths = sum(sum(net.spec.sizes) for net in self.model.nets.values())
+        check_memory(4 * config.batch * widths, "batch", f"activations of {config.batch} rows through the networks")
         self.dtype = np.dtype(config.dtype).type
-        if resume and self.ck_path.exists():
-            self.state, self.rng, meta = ckpt.load(self.ck_path, self.model)
-            self.wall = float(meta.get("wall_time", 0.0))
+        if resume and (self.ck_path.exists() or ckpt.previous(self.ck_path).exists()):
+            self.state, self.rng, meta, used, self.note = ckpt.load_latest(self.ck_path, self.model, config)
+            if used != self.ck_path and self.ck_path.exists():    # keep the damaged file aside, out of the rotation
+                os.replace(self.ck_path, out / "checkpoint.damaged.npz")
+                self.note += "; the damaged file is kept as checkpoint.damaged.npz"
+            self.wall, self.saved_step = float(meta.get("wall_time", 0.0)), self.state.step
             _truncate_metrics(self.met_path, self.state.step)
         else:
             self.state, self.wall = init(self.model, np.random.default_rng([config.seed, 0]), self.dtype), 0.0
             self.rng = np.random.default_rng([config.seed, 2])
-            out.mkdir(parents=True, exist_ok=True)
-            self.met_path.write_text("")
-        (out / "config.json").write_text(json.dumps(config.to_dict(), indent=1))
+            output_dir(out, "out")
+            write_text(self.met_path, "")
+        write_text(out / "config.json", json.dumps(config.to_dict(), indent=1))
         self.t0 = time.monotonic()
 
     def elapsed(self) -> float:
@@ -161,8 +192,20 @@ class _Run:
                                      f"lower lr (now {self.config.lr})")
 
     def save_checkpoint(self) -> None:
+        """Save (unless this step is saved already: the previous checkpoint stays one interval back)."""
+        if self.saved_step == self.state.step:
+            return
         self.check_finite(" (not saved: the last checkpoint is kept)")
-        ckpt.save(self.ck_path, self.state, self.rng, {"wall_time": self.elapsed(), "config": self.config.to_dict()})
+        self.saved_step = self.state.step
+        wall = self.elapsed()
+        ckpt.save(self.ck_path, self.state, self.rng, {"wall_time": wall, "config": self.config.to_dict()})
+        self.write_timing(wall)
+
+    def write_timing(self, wall: float) -> None:
+        """timing.json: wall-clock seconds and steps per second (kept out of the seeded results)."""
+        write_text(self.out / "timing.json", json.dumps({"steps": self.state.step, "wall_time": wall,
+                                                         "steps_per_second": self.state.step / max(wall, 1e-9)},
+                                                        indent=1))
 
     def loop(self, progress: bool) -> bool:
         """Steps until ``config.steps``; True if interrupted (Ctrl-C)."""
@@ -200,14 +243,14 @@ class _Run:
         return False
 
     def _log(self, metrics, bar: _Progress, means: np.ndarray) -> None:
-        row = {"step": self.state.step, "time": round(self.elapsed(), 3)}
+        row = {"step": self.state.step}
         for k, v in zip(("decoder_ll", "encoder_ll", "elbo"), means):
             if np.isfinite(v):
                 row[k] = float(v)
         self.check_finite("")
         metrics.write(json.dumps(row) + "\n")
         metrics.flush()
-        bar.update(self.state.step, " ".join(f"{k}={v:.3f}" for k, v in row.items() if k not in ("step", "time")))
+        bar.update(self.state.step, " ".join(f"{k}={v:.3f}" for k, v in row.items() if k != "step"))
 
     def report(self, wall_time: float) -> dict:
         """The final evaluation, written to ``summary.json``."""
@@ -215,8 +258,9 @@ class _Run:
 
         ev = run_eval(self.model, self.state.params, self.data, seed=self.config.seed, K=self.config.eval_K)
         result = ev.to_dict()
-        result.update(wall_time=wall_time, steps=self.state.step, method=self.config.method)
-        (self.out / "summary.json").write_text(json.dumps(result, indent=1))
+        result.update(steps=self.state.step, method=self.config.method)
+        write_text(self.out / "summary.json", json.dumps(result, indent=1))
+        self.write_timing(wall_time)
         return result
 
 
@@ -237,7 +281,7 @@ def train(config: TrainConfig, out, *, progress: bool = True, evaluate: bool = T
     if not interrupted:
         for callback in callbacks:
             callback(FinishedRun(config, run.out, run.model, run.state.params, run.data, result))
-    return RunResult(run.out, run.state.step, interrupted, wall_time, result, config.to_dict())
+    return RunResult(run.out, run.state.step, interrupted, wall_time, result, config.to_dict(), run.note)
 
 
 def resume(out, *, steps: int | None = None, progress: bool = True, evaluate: bool = True,
@@ -246,10 +290,17 @@ def resume(out, *, steps: int | None = None, progress: bool = True, evaluate: bo
     saved total). A stopped run resumed to its own total is bit-for-bit the uninterrupted run;
     raising the total of a cosine-schedule run re-stretches the schedule (the learning rate at
     step t depends on the total), so the extension is not the run a larger total would give."""
+    if not Path(out).is_dir():
+        raise ValueError(f"resume: {str(out)!r} holds no run (not a directory)")
     cfg_path = Path(out) / "config.json"
     if not cfg_path.exists():
         raise ValueError(f"resume: {out} holds no run (no config.json)")
-    config = TrainConfig.from_dict(json.loads(cfg_path.read_text()))
+    try:
+        config = TrainConfig.from_dict(read_json(cfg_path, "resume"))
+    except (ValueError, TypeError) as exc:
+        if str(exc).startswith("resume:"):
+            raise
+        raise ValueError(f"resume: {cfg_path} is not a valid run configuration ({exc})") from None
     if steps is not None:
         config = dataclasses.replace(config, steps=check_int(steps, "steps", minimum=0))
     return train(config, out, progress=progress, evaluate=evaluate, callbacks=callbacks, figures=figures,

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ..core.validation import as_rng, check_int
+from ..core.validation import as_rng, check_int, check_sizes
 from . import heads as H
 from . import priors as P
 from .mlp import MLP, MLPSpec
@@ -86,7 +86,7 @@ class VAE(NetworkModel):
         self.data_dim = data_dim
         self.p_head = data_head(data_kind, data_dim, data_variance)
         self.q_head = latent_head(prior)
-        hidden = tuple(int(h) for h in hidden)
+        hidden = check_sizes(hidden, "hidden")
         self.spec = dict(data_dim=data_dim, hidden=list(hidden), activation=activation, data_kind=data_kind,
                          data_variance=data_variance)
         self.nets = {"decoder": MLP(MLPSpec((prior.dim, *hidden, self.p_head.n_out), activation)),

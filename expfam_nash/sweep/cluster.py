@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import signal
 import threading
 
+from ..core import threads
+
 #: environment of local worker processes: BLAS, OpenMP and Numba pools of one thread, so that
 #: N workers on N cores never fight over them
-THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "NUMBA_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
+THREAD_ENV = dict(threads.SINGLE_THREAD_ENV)
 CONNECT_TIMEOUT = 10.0
 
 
 def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
+    return threads.cores()
 
 
 def local_cluster(workers: int | None = None):

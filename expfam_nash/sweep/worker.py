@@ -10,28 +10,16 @@ import math
 import time
 from typing import Callable
 
+from ..core import threads
+
 RESERVED = ("key", "task", "error", "elapsed_s", "version")
-_pinned = False
 
 
 def pin_threads() -> None:
     """One thread for BLAS/OpenMP pools (threadpoolctl, once per process) and for Numba's parallel
     kernels (per thread: Numba's setting is thread-local, and Dask runs tasks in its own threads).
     Local clusters also set the thread variables before the worker starts (``cluster.THREAD_ENV``)."""
-    global _pinned
-    if not _pinned:
-        try:
-            from threadpoolctl import threadpool_limits
-            threadpool_limits(1)
-        except ImportError:
-            pass
-        _pinned = True
-    try:
-        import numba
-        if numba.get_num_threads() != 1:
-            numba.set_num_threads(1)
-    except ImportError:
-        pass
+    threads.pin_process()          # the package's one place for thread counts
 
 
 def _scalar(name: str, value):

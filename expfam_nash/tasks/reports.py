@@ -55,19 +55,35 @@ TASKS.register("claims", Task(run=claims_run), args=(JSON,),
 
 # -- figures ---------------------------------------------------------------------------------------
 def figures_run(options: dict) -> int:
-    from ..experiments import FIGURES, write
+    """Every figure it can make; those whose optional extras are missing (checked before any work)
+    are skipped and listed at the end with the extra each needs."""
+    from ..core.files import output_dir
+    from ..experiments import FIGURES, missing_extras, write
 
     names = options.get("only") or list(FIGURES)
     for name in names:
         FIGURES.get(name)                  # unknown names fail before any work
+    skipped = {name: missing_extras(name) for name in names}
+    skipped = {name: extras for name, extras in skipped.items() if extras}
+    todo = [n for n in names if n not in skipped]
+    if not todo:
+        raise ValueError(f"only: every figure asked for needs a missing extra ({_needs(skipped)})")
+    output_dir(options["out"], "out")
     total = time.perf_counter()
-    for i, name in enumerate(names, 1):
+    for i, name in enumerate(todo, 1):
         start = time.perf_counter()
         png, js = write(name, options["out"], seed=options["seed"])
-        print(f"[{i}/{len(names)}] {name}: {png} + {js.name} in {time.perf_counter() - start:.1f} s",
+        print(f"[{i}/{len(todo)}] {name}: {png} + {js.name} in {time.perf_counter() - start:.1f} s",
               file=sys.stderr, flush=True)
-    print(f"{len(names)} figures in {time.perf_counter() - total:.1f} s", file=sys.stderr)
+    print(f"{len(todo)} figures in {time.perf_counter() - total:.1f} s", file=sys.stderr)
+    if skipped:
+        print(f"skipped {len(skipped)}: {_needs(skipped)}", file=sys.stderr)
     return 0
+
+
+def _needs(skipped: dict) -> str:
+    return "; ".join(f"{name} needs the extra {', '.join(repr(e) for e in extras)} "
+                     f"(pip install 'expfam-nash[{','.join(extras)}]')" for name, extras in skipped.items())
 
 
 TASKS.register("figures", Task(run=figures_run),

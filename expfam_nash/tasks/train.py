@@ -24,7 +24,11 @@ def train_compute(options: dict):
                              f"(got --{extra[0].replace('_', '-')})")
         return resume(options["resume"], steps=given.get("steps"), progress=progress, callbacks=callbacks)
     config = TrainConfig(**given)
-    out = options.get("out") or f"runs/{config.dataset}-{config.model}-{config.method}-s{config.seed}".replace(":", "_")
+    out = options.get("out")
+    if out is None:
+        out = f"runs/{config.dataset}-{config.model}-{config.method}-s{config.seed}".replace(":", "_")
+    elif not str(out).strip():
+        raise ValueError("out: expected a directory path, got an empty string")
     return train(config, out, progress=progress, callbacks=callbacks)
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from ..certify.escape import recession_certificate
 from ..certify.invariants import invariant_enclosure
 from ..core.jsonable import complex_pairs, jsonable
-from ..core.validation import as_rng, check_int
+from ..core.validation import as_rng, check_int, check_positive
 from ..core.verdict import Verdict
 from ..dynamics import EquilibriumResult, solve
 from ..game import PLAYERS, Game, Params
@@ -239,7 +239,11 @@ def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-1
            max_steps: int = 20000, certify: bool = True) -> VerifyResult:
     """Solve from many starts, group the certified equilibria up to symmetry, and decide existence,
     uniqueness, continuum and escape (``certify=False``: every verdict undecided)."""
+    if not isinstance(game, Game):
+        raise ValueError(f"game: expected an expfam_nash.Game, got {type(game).__name__}")
     check_int(starts, "starts", minimum=2)
+    check_positive(tol, "tol")
+    check_int(max_steps, "max_steps")
     if not game.exact:
         raise ValueError(f"game: {game.name} has no exact engine; verify needs exact residuals and Jacobians")
     results = [(label, solve(game, method=method, init=start, tol=tol, certify=certify,

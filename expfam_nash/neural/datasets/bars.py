@@ -82,7 +82,7 @@ def bars(n: int = 3, *, p: float = 0.5, n_train: int = 10000, n_test: int = 2000
     distinct images; ``sampler`` draws fresh images.
     """
     n, p = _check_bars(n, p)
-    n_train, n_test = _sizes(n_train, n_test)
+    n_train, n_test = _sizes(n_train, n_test, n * n)
     exact = bars_distribution(n, p)
     exact.points.setflags(write=False)
     exact.weights.setflags(write=False)

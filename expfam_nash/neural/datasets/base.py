@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...core.registry import Arg, Registry
-from ...core.validation import as_float_array, as_rng, check_int
+from ...core.validation import as_float_array, as_rng, check_int, check_memory
 from ...environment import Finite
 
 DATASETS: Registry = Registry("dataset")
@@ -120,8 +120,11 @@ class Dataset:
         return ", ".join(parts)
 
 
-def _sizes(n_train, n_test) -> tuple[int, int]:
-    return check_int(n_train, "n_train"), check_int(n_test, "n_test")
+def _sizes(n_train, n_test, dim: int) -> tuple[int, int]:
+    """Train and test row counts >= 1 whose (n, dim) float64 arrays fit the memory limit."""
+    n_train, n_test = check_int(n_train, "n_train"), check_int(n_test, "n_test")
+    check_memory((n_train + n_test) * dim, "n_train", f"{n_train} + {n_test} rows of {dim} values")
+    return n_train, n_test
 
 
 def _sample_split(sampler, n_train: int, n_test: int, seed) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ from .base import DATASETS, SIZES, Dataset, _check_rng, _sample_split, _sizes
 
 
 def _density(name: str, sampler, n_train, n_test, seed) -> Dataset:
-    n_train, n_test = _sizes(n_train, n_test)
+    n_train, n_test = _sizes(n_train, n_test, 2)
     xtr, xte = _sample_split(sampler, n_train, n_test, seed)
     return Dataset(name, xtr, xte, "real", None, sampler=sampler)
 

@@ -1,10 +1,9 @@
 """Datasets from files: scikit-learn's digits (binarised) and user ``.npz`` arrays."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
+from ...core.files import read_npz
 from ...core.validation import as_float_array, as_rng, check_int, check_nonnegative
 from .base import DATASETS, SIZES, Dataset, _labels
 
@@ -39,13 +38,7 @@ def digits(*, threshold: float = 8.0, n_train: int | None = None, n_test: int = 
 
 
 def _from_npz(path: str, n_train, n_test) -> Dataset:
-    if not os.path.exists(path):
-        raise ValueError(f"spec: file {path!r} does not exist")
-    with np.load(path) as f:
-        for key in ("x_train", "x_test"):
-            if key not in f:
-                raise ValueError(f"spec: {path!r} has no array named {key!r}")
-        arrays = {k: f[k] for k in ("x_train", "x_test", "y_train", "y_test", "image_shape") if k in f}
+    arrays = read_npz(path, "spec", required=("x_train", "x_test"))
     xtr = as_float_array(arrays["x_train"], "x_train", ndim=2)
     xte = as_float_array(arrays["x_test"], "x_test", ndim=2)
     ytr, yte = arrays.get("y_train"), arrays.get("y_test")
@@ -64,7 +57,7 @@ def _from_npz(path: str, n_train, n_test) -> Dataset:
         ytr, yte = _labels(ytr, "y_train", xtr.shape[0]), _labels(yte, "y_test", xte.shape[0])
         n_classes = int(max(ytr.max(initial=0), yte.max(initial=0))) + 1
     return Dataset(path, xtr, xte, "binary" if binary else "real",
-                   None if shape is None else tuple(int(s) for s in np.ravel(shape)),
+                   None if shape is None else tuple(np.ravel(shape).tolist()),
                    y_train=ytr, y_test=yte, n_classes=n_classes)
 
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ...core.validation import as_float_array
+from ..heads import check_data
 
 #: most latent configurations an exact sum enumerates
 MAX_LATENT_CONFIGS = 2 ** 16
@@ -40,6 +41,7 @@ def check_x(model, x, name: str = "x") -> np.ndarray:
     d = getattr(model, "data_dim", None)
     if x.shape[0] < 1 or (d is not None and x.shape[1] != d):
         raise ValueError(f"{name}: expected a batch of shape (n >= 1, {d}), got {x.shape}")
+    check_data(getattr(model, "p_head", None), x, name)
     return x
 
 
