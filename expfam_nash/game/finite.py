@@ -22,7 +22,7 @@ import numpy as np
 from ..core.arrays import lookup_rows, row_index
 from ..core.validation import MAX_ENUMERATION
 from ..environment import Finite, FiniteJoint
-from ..kernels import codes, finite_game
+from ..kernels import codes, finite_game, finite_jacobian
 from ..kernels.pairs import bernoulli_product_col_sums, bernoulli_product_row_sums, pair_sums
 from .players import Player, check_player
 
@@ -104,6 +104,9 @@ class FiniteEngine:
                                 c(self.logg_Z), c(self.psi_Z), self.data_index, c(self.pi_D), c(self.pi_Z),
                                 li, c(table), float(alpha), float(rho),
                                 decoder.penalty_mask.astype(np.float64), encoder.penalty_mask.astype(np.float64))
+            self._free = tuple(np.flatnonzero(pl.mask.ravel()) for pl in (decoder, encoder))
+            self._pen_free = tuple(pl.penalty_mask.ravel()[pl.mask.ravel()].astype(np.float64)
+                                   for pl in (decoder, encoder))
         self.col_feat_Z = np.ascontiguousarray(np.column_stack([self.S_Z, np.ones(Z.shape[0]), self.logg_Z]))
         self.row_feat_D = np.ascontiguousarray(np.column_stack([self.T_D, np.ones(self.T_D.shape[0]), self.logh_D]))
 
@@ -220,27 +223,32 @@ class FiniteEngine:
         m, k = mu_cols.shape[1], psi_cols.shape[1]
         n, l = mu_rows.shape[1], chi_rows.shape[1]
         nz = psi_cols.shape[0]
-        if self.fused:
-            c = np.ascontiguousarray
-            return finite_game.cross_sum(c(np.exp(log_w(slice(None)))), c(t_rows), c(mu_cols), c(psi_cols),
-                                         c(s_cols), c(mu_rows), c(chi_rows))
         out = np.zeros((m * k, n * l))
         step = max(1, 2 ** 22 // (nz * (m * k + n * l)))
+        c = np.ascontiguousarray
         for lo in range(0, t_rows.shape[0], step):
             sl = slice(lo, lo + step)
-            w = np.exp(log_w(sl))
-            dp = t_rows[sl, None, :] - mu_cols[None, :, :]                           # (B, nz, m)
-            gp = (dp[:, :, :, None] * psi_cols[None, :, None, :]).reshape(-1, m * k)
-            dq = s_cols[None, :, :] - mu_rows[sl, None, :]                           # (B, nz, n)
-            gq = (dq[:, :, :, None] * chi_rows[sl, None, None, :]).reshape(-1, n * l)
-            out += (gp * w.reshape(-1, 1)).T @ gq
+            out += finite_game.cross_sum(c(np.exp(log_w(sl))), c(t_rows[sl]), c(mu_cols), c(psi_cols), c(s_cols),
+                                         c(mu_rows[sl]), c(chi_rows[sl]))
         return out
 
     def jacobian(self, theta, phi):
+        """The game Jacobian on the free coordinates: one compiled call on small games with kernel
+        codes (``kernels.finite_jacobian``), else the blocked path."""
         mp, mq = self.decoder.mask.ravel(), self.encoder.mask.ravel()
         size = int(mp.sum() + mq.sum())
         if size > MAX_JACOBIAN_SIZE:
             raise ValueError(f"params: {size} free parameters is too many for a dense Jacobian (limit {MAX_JACOBIAN_SIZE})")
+        if self.fused:
+            args = self._fused_args
+            return finite_jacobian.jacobian(*args[:2], np.ascontiguousarray(theta, dtype=np.float64),
+                                            np.ascontiguousarray(phi, dtype=np.float64), *args[2:], *self._free,
+                                            *self._pen_free)
+        return self._jacobian_blocked(theta, phi)
+
+    def _jacobian_blocked(self, theta, phi):
+        """The Jacobian from NumPy over blocks of rows (every game; the fused kernel's reference)."""
+        mp, mq = self.decoder.mask.ravel(), self.encoder.mask.ravel()
         *_, cw, rw = self._evaluate(theta, phi)
         hp, hq = self.own_hessians(theta, phi, _weights=(cw, rw))
         scale = 1.0 - self.alpha
