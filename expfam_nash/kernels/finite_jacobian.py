@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from .codes import BERNOULLI
-from .finite_game import _bit_probabilities, evaluate_into, workspace
+from .finite_sums import _bit_probabilities, evaluate_into, workspace
 
 
 @njit(cache=True)
