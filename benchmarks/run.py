@@ -13,13 +13,13 @@ import json
 import sys
 import time
 
-from . import exact_gradient, scaling, solve_throughput, verify_time
+from . import exact_gradient, jax_peer, scaling, solve_throughput, verify_time
 from ._common import FOREIGN_LOAD, emit, machine_info, run_worker, write_result
 
 BENCHMARKS = {"exact_gradient": exact_gradient, "solve_throughput": solve_throughput, "scaling": scaling,
               "verify_time": verify_time}
 TASKS = {"gradient": exact_gradient.task_gradient, "memory": exact_gradient.task_memory,
-         "interference": exact_gradient.task_interference,
+         "interference": exact_gradient.task_interference, "peer": jax_peer.task_peer,
          "solve": solve_throughput.task_solve, "profile": solve_throughput.task_profile,
          "scale_gradient": scaling.task_scale_gradient, "scale_solve": scaling.task_scale_solve,
          "verify": verify_time.task_verify}
