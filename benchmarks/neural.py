@@ -359,9 +359,11 @@ def run(quick: bool, progress=print, foreign: int = 0) -> dict:
                 extra = {"NUMBA_DISABLE_JIT": "1"} if impl == "numba_disabled" else None
                 t0 = time.perf_counter()
                 attempts = []
-                for _ in range(1 + (p["retries"] if impl != "numba_disabled" else 0)):
+                tries = 1 + (p["retries"] if impl != "numba_disabled" else 0)
+                for attempt in range(tries):
                     attempts.append(run_worker("steps", args, threads, extra_env=extra))
-                    if "skipped" in attempts[-1] or attempts[-1].get("foreign_cpu_cores", 0.0) <= DISTURBED:
+                    if "skipped" in attempts[-1] or attempts[-1].get("foreign_cpu_cores", 0.0) <= DISTURBED \
+                            or attempt == tries - 1:
                         break
                     progress(f"  {label:10s} {name:12s} {impl:15s} disturbed (other processes used "
                              f"{attempts[-1]['foreign_cpu_cores']:.2f} cores): again")
