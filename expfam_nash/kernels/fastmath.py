@@ -191,4 +191,4 @@ def sigmoid(x):
     NaN stays NaN."""
     t = _exp(-abs(x))
     big = 1.0 / (1.0 + t)
-    return big if x >= 0 else (t / (1.0 + t) if x < 0 else x)
+    return big if x >= 0 else (t * big if x < 0 else x)
