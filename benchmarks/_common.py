@@ -6,6 +6,7 @@ measurement and peak memory is that of one process doing one thing.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -186,6 +187,22 @@ def run_worker(task: str, args: dict, threads: int | None, timeout: float = 1200
                 FOREIGN_LOAD.append(foreign)
             return res
     raise RuntimeError(f"worker {task} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+
+
+@contextlib.contextmanager
+def foreign_load(processes: int):
+    """``processes`` foreign busy processes (``while True: pass``) for the duration of the block: the
+    "another process keeps a core busy" condition of the foreign-load runs. Only the processes
+    started here are ended (by their own handles)."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(max(0, processes))]
+    try:
+        time.sleep(0.2 if procs else 0.0)                 # let them reach the scheduler
+        yield procs
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
 
 
 def emit(result: dict) -> None:

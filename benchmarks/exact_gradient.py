@@ -22,6 +22,7 @@ import tracemalloc
 
 import numpy as np
 
+from . import jax_peer
 from ._common import fresh, rss_kb, timed, worker_thread_info
 
 SPEC = {"d": 16, "k": 10, "n": 4096, "seed": 0}
@@ -221,6 +222,9 @@ def run(quick: bool, run_worker) -> dict:
                         "loadavg": r["loadavg"]}
     out["thread_interference"] = {"game": "models.bernoulli(data='random:12:0:1024', latent_dim=8), all cores",
                                   "configurations": inter}
+    out["jax_peer"] = {"all_cores": run_worker("peer", {"repeat": 10 if quick else 30}, None),
+                       "one_thread": run_worker("peer", {"repeat": 10 if quick else 30}, 1,
+                                                extra_env=jax_peer.one_thread_env())}
     return out
 
 
@@ -252,6 +256,8 @@ def report(res: dict) -> str:
     if ti:
         lines.append(f"  thread interference, {ti['game']}: " + "; ".join(
             f"{k} {v['median'] * 1e3:.2f} ms" for k, v in ti["configurations"].items()))
+    for label, r in res.get("jax_peer", {}).items():
+        lines.append(jax_peer.report_line(label.replace("_", " "), r))
     ph = res["all_cores"].get("phases", {})
     if ph and "error" not in ph:
         lines.append("  parts (all cores, median): " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in ph.items()))

@@ -55,6 +55,7 @@ import numpy as np
 
 from ._common import (
     FOREIGN_LOAD,
+    foreign_load,
     RESULTS,
     ROOT,
     emit,
@@ -335,8 +336,13 @@ def plan(quick: bool) -> dict:
     }
 
 
-def run(quick: bool, progress=print) -> dict:
+def run(quick: bool, progress=print, foreign: int = 0) -> dict:
+    """All measurements; ``foreign`` > 0: the caller keeps that many busy processes running, so a
+    disturbed worker is not run again and the slow Numba-disabled runs are left out."""
     p = plan(quick)
+    if foreign:
+        p["retries"] = 0
+        p["numba_disabled"]["configs"] = []
     out = {"configs": CONFIGS, "methods": {"symmetric": "nn.symmetric_step(model, state, x, rng, opt=nn.Adam())",
                                            "elbo": f"nn.elbo_step(model, state, x, rng, opt=nn.Adam(), samples={ELBO_SAMPLES})"},
            "target": TARGET, "plan": p, "cores": os.cpu_count()}
@@ -353,9 +359,11 @@ def run(quick: bool, progress=print) -> dict:
                 extra = {"NUMBA_DISABLE_JIT": "1"} if impl == "numba_disabled" else None
                 t0 = time.perf_counter()
                 attempts = []
-                for _ in range(1 + (p["retries"] if impl != "numba_disabled" else 0)):
+                tries = 1 + (p["retries"] if impl != "numba_disabled" else 0)
+                for attempt in range(tries):
                     attempts.append(run_worker("steps", args, threads, extra_env=extra))
-                    if "skipped" in attempts[-1] or attempts[-1].get("foreign_cpu_cores", 0.0) <= DISTURBED:
+                    if "skipped" in attempts[-1] or attempts[-1].get("foreign_cpu_cores", 0.0) <= DISTURBED \
+                            or attempt == tries - 1:
                         break
                     progress(f"  {label:10s} {name:12s} {impl:15s} disturbed (other processes used "
                              f"{attempts[-1]['foreign_cpu_cores']:.2f} cores): again")
@@ -378,6 +386,11 @@ def run(quick: bool, progress=print) -> dict:
                 dis = rows.get("numba_disabled", {}).get("methods", {}).get(m)
                 if ours and dis:
                     ours["vs_numba_disabled"] = ours["steps_per_s"] / dis["steps_per_s"]
+    out["all_cores_over_one_thread"] = {
+        f"{name} {m}": out["all_cores"][name]["numba"]["methods"][m]["steps_per_s"]
+        / out["one_thread"][name]["numba"]["methods"][m]["steps_per_s"]
+        for name in CONFIGS for m in METHODS
+        if m in out["all_cores"][name]["numba"].get("methods", {}) and m in out["one_thread"][name]["numba"].get("methods", {})}
     out["profile_small_b128_one_thread"] = run_worker("profile", {"config": "small_b128", "n": 150 if quick else 500}, 1)
     return out
 
@@ -419,6 +432,9 @@ def report(res: dict) -> str:
         lines.append(table(rows, ["network", "method", "threads", "numba", "numba off", "torch", "vs torch",
                                   "foreign", "RSS MB", "traced MB/step", "torch RSS MB"]))
         lines.append("")
+    ratio = res.get("all_cores_over_one_thread")
+    if ratio:
+        lines.append("numba steps/s, all cores / one thread: " + ", ".join(f"{k} {v:.2f}" for k, v in ratio.items()))
     p = res.get("profile_small_b128_one_thread")
     if p:
         lines.append(f"cProfile, {p['n']} symmetric steps, small_b128, 1 thread ({p['ms_per_step_profiled']:.2f} ms/step profiled):")
@@ -471,13 +487,17 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer repeats; Numba-disabled only at batch 128 (small)")
     ap.add_argument("--json", metavar="PATH", help="write the results here instead of benchmarks/results/neural[_quick].json")
     ap.add_argument("--summary", action="store_true", help="print the Markdown tables of the stored results and exit")
+    ap.add_argument("--foreign-load", type=int, default=0, metavar="N",
+                    help="keep N foreign busy processes (while True: pass) running during the measurements "
+                         "(results: neural[_quick]_foreign<N>.json)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--args", default="{}", help=argparse.SUPPRESS)
     ns = ap.parse_args(argv)
     if ns.worker:
         emit(TASKS[ns.worker](json.loads(ns.args)))
         return 0
-    default = RESULTS / ("neural_quick.json" if ns.quick else "neural.json")
+    load = max(0, ns.foreign_load)
+    default = RESULTS / (("neural_quick" if ns.quick else "neural") + (f"_foreign{load}" if load else "") + ".json")
     if ns.summary:
         path = Path(ns.json) if ns.json else default
         print(markdown(json.loads(path.read_text())))
@@ -494,11 +514,13 @@ def main(argv=None) -> int:
           + ("  (quick)" if ns.quick else ""), flush=True)
     FOREIGN_LOAD.clear()
     t0 = time.perf_counter()
-    res = run(ns.quick, progress=lambda s: print(s, flush=True))
+    with foreign_load(load):
+        res = run(ns.quick, progress=lambda s: print(s, flush=True), foreign=load)
     elapsed = time.perf_counter() - t0
     foreign = max(FOREIGN_LOAD, default=float("nan"))
     payload = {"benchmark": "neural", "quick": ns.quick, "timestamp": datetime.datetime.now().isoformat(timespec="seconds"),
-               "command": "python -m benchmarks.neural" + (" --quick" if ns.quick else ""), "wall_seconds": elapsed,
+               "command": "python -m benchmarks.neural" + (" --quick" if ns.quick else "")
+               + (f" --foreign-load {load}" if load else ""), "foreign_load_processes": load, "wall_seconds": elapsed,
                "max_foreign_cpu_cores": foreign, "machine": machine, "torch_version": torch_version, "results": res}
     if ns.json:
         path = Path(ns.json)

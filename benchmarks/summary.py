@@ -46,12 +46,26 @@ def main(argv=None) -> int:
         if ti:
             out.append(f"Thread interference ({ti['game']}, gradient median): " + "; ".join(
                 f"{k}: {v['median'] * 1e3:.2f} ms" for k, v in ti["configurations"].items()) + ".\n")
+        for label, r in eg["results"].get("jax_peer", {}).items():
+            if r.get("jax") is None:
+                out.append(f"JAX peer ({label.replace('_', ' ')}): {r.get('skip', 'skipped')}.\n")
+                continue
+            out.append(f"JAX peer ({label.replace('_', ' ')}, {r['game']}): `game.gradient` "
+                       f"{r['expfam_nash']['median'] * 1e3:.2f} ms, `jax.jit` {r['jax']['median'] * 1e3:.2f} ms (JAX "
+                       f"{r['jax_version']}): **{r['ratio_jax_over_expfam_nash']:.1f}x** (target 5x), rel. difference "
+                       f"{r['rel_error_jax_vs_expfam_nash']:.1e}.\n")
     st = _load("solve_throughput", quick)
     if st:
-        x = st["results"]["one_thread"]
-        out.append(f"**solve_throughput** (1 thread): **{x['solves_per_s']:.0f} solves/s** over {x['n']} solves "
-                   f"(median {x['median_ms']:.2f} ms, p90 {x['p90_ms']:.2f} ms); converged {100 * x['converged']:.0f}%, "
-                   f"converged and stable {100 * x['converged_and_stable']:.0f}%, diverged {100 * x['diverged']:.0f}%.\n")
+        for label, x in (("certify=False", st["results"].get("uncertified")), ("certify=True", st["results"]["one_thread"])):
+            if x is None:
+                continue
+            out.append(f"**solve_throughput** (1 thread, {label}): **{x['solves_per_s']:.0f} solves/s** over {x['n']} "
+                       f"solves (median {x['median_ms']:.2f} ms, p90 {x['p90_ms']:.2f} ms); converged "
+                       f"{100 * x['converged']:.0f}%, converged and stable {100 * x['converged_and_stable']:.0f}%, "
+                       f"diverged {100 * x['diverged']:.0f}%.\n")
+        if "certified_overhead" in st["results"]:
+            out.append(f"Certification adds {100 * st['results']['certified_overhead']:.0f}% to the uncertified solve "
+                       f"(targets: >= 1000 uncertified solves/s, certification <= +50%).\n")
         p = st["results"]["profile_50_solves"]
         out.append(f"cProfile of {p['n']} solves ({p['profiled_total_s']:.2f} s), top by own time:\n")
         out.append("| function | calls | own s | cumulative s |\n|---|---|---|---|")
@@ -61,6 +75,16 @@ def main(argv=None) -> int:
         out.append("| function | calls | own s | cumulative s |\n|---|---|---|---|")
         for e in [e for e in p["top_cumtime"] if "solve_throughput" not in e["function"]][1:11]:
             out.append(f"| `{e['function']}` | {e['ncalls']} | {e['tottime']:.3f} | {e['cumtime']:.3f} |")
+        out.append("")
+    lg = _load("lg_engine", quick)
+    if lg:
+        r = lg["results"]
+        out.append(f"**lg_engine** (1 thread, microseconds per call from Python; target {r['target_us']:g} us for d <= 8)\n")
+        out.append("| d | k | variances | parameters | evaluate | Jacobian | NumPy evaluate | NumPy Jacobian |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for q in r["one_thread"]["rows"]:
+            out.append(f"| {q['d']} | {q['k']} | {q['variances']} | {q['parameters']} | {q['compiled_evaluate_us']:.1f} | "
+                       f"{q['compiled_jacobian_us']:.1f} | {q['numpy_evaluate_us']:.0f} | {q['numpy_jacobian_us']:.0f} |")
         out.append("")
     sc = _load("scaling", quick)
     if sc:
@@ -92,6 +116,12 @@ def main(argv=None) -> int:
             out.append(f"| {x.get('rho', x.get('l2')):g} | {x['median_s']:.3f} | {x['seconds'][0]:.3f} | {len(x['seconds'])} | "
                        f"unique {v['unique']}, {v['classes']} classes, escaped {v['escaped']}, "
                        f"not converged {v['not_converged']} |")
+    for path in sorted(RESULTS.glob(f"*{'_quick' if quick else ''}_foreign*.json")):
+        res = json.loads(path.read_text())
+        if quick != res.get("quick", False):
+            continue
+        out.append(f"\nForeign load (`{res['command']}`): {res['foreign_load_processes']} busy process(es) running; "
+                   f"see `{path.name}`.")
     print("\n".join(out))
     return 0
 

@@ -216,11 +216,11 @@ def split(game: Game, vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def float_gradient(game: Game, vec: np.ndarray) -> np.ndarray:
-    return game.flat_gradient(vec)
+    return game.flat_evaluate(vec)[1]
 
 
 def float_jacobian(game: Game, vec: np.ndarray) -> np.ndarray:
-    return np.array(game.jacobian(game.unflatten(vec)))
+    return np.array(game.flat_jacobian(vec))
 
 
 def in_domain(game: Game, vec: np.ndarray) -> bool:

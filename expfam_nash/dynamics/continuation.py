@@ -24,15 +24,13 @@ MAX_GROWTH = 1e30
 
 
 def _gradient(game: Game, vec: np.ndarray):
-    """(point, gradient vector) or None if ``vec`` is outside the domain or not finite."""
-    if not np.all(np.isfinite(vec)):
-        return None
+    """(utilities, gradient vector) at the flat point ``vec``, or None if it is outside the domain or
+    not finite."""
     try:
-        p = game.unflatten(vec)
-        g = game.flatten(game.gradient(p))
+        out = game.flat_evaluate(vec)
     except ValueError:                       # DomainError, NonFiniteError
         return None
-    return (p, g) if np.all(np.isfinite(g)) else None
+    return out if np.all(np.isfinite(out[1])) else None
 
 
 @np.errstate(over="ignore", invalid="ignore")        # overflowing merits are rejected steps, not errors
@@ -48,13 +46,17 @@ def continuation(game: Game, params: Params, max_steps: int = 400) -> tuple[Para
     cur = _gradient(game, start)
     if cur is None:
         return params, {"steps": 0, "stopped": "the start is outside the domain"}
-    (p, g), v = cur, start
+    (_, g), v = cur, start
     res0 = float(np.linalg.norm(g))
-    diag = float(np.max(np.abs(np.diag(game.jacobian(p)))))
+    jac = game.flat_jacobian(v)
+    diag = float(np.max(np.abs(np.diag(jac))))
     delta0 = delta = 1.0 / diag if diag > 0 else 1.0
     steps, rejected, stopped = 0, 0, "step budget"
+    moved = False
     for steps in range(1, max_steps + 1):
-        jac = game.jacobian(p)
+        if moved:
+            jac = game.flat_jacobian(v)
+        moved = False
         w = units(v, game.layout.n_theta, np.diag(jac))
         merit = float(np.linalg.norm(w * g))
         newton = balanced_solve(-jac, g) if merit > 0 else None
@@ -79,14 +81,14 @@ def continuation(game: Game, params: Params, max_steps: int = 400) -> tuple[Para
             continue
         delta = min(delta * 2.0 * max(1.0, merit / max(float(np.linalg.norm(w * new[1])), 1e-300)),
                     MAX_GROWTH * delta0)
-        v, (p, g) = v + d, new
-        if saturated(game, p):
+        v, g, moved = v + d, new[1], True
+        if saturated(game, game.unflatten(v)):
             stopped = "reached a saturated point (no equilibrium can be certified there)"
             break
     info = {"steps": steps, "rejected": rejected, "residual_start": res0, "residual_end": float(np.linalg.norm(g)),
             "distance": float(np.max(np.abs(v - start))) if v.size else 0.0,
             "norm_end": float(np.linalg.norm(v)), "stopped": stopped}
-    return p, info
+    return game.unflatten(v), info
 
 
 @np.errstate(over="ignore", invalid="ignore")
@@ -101,29 +103,30 @@ def newton_polish(game: Game, params: Params, max_steps: int = 60, tol: float = 
     cur = _gradient(game, v)
     if cur is None:
         return params, False, [], None
-    p, g = cur
+    utils, g = cur
     records, first = [], None
+    point = lambda: game.unflatten(v)                  # Params only for the returned point
     for k in range(max_steps + 1):
         res = float(np.linalg.norm(g))
-        records.append((k, res, *game.utilities(p), float(np.linalg.norm(v))))
-        jac = game.jacobian(p)
+        records.append((k, res, *utils, float(np.linalg.norm(v))))
+        jac = game.flat_jacobian(v)
         w = units(v, game.layout.n_theta, np.diag(jac))
         first = w if first is None else first
         d = balanced_solve(-jac, g)
         if d is None or k == max_steps:
-            return p, False, records, first
+            return point(), False, records, first
         rel = float(np.max(np.abs(d) / w))
         if rel <= 2.0 ** -40 or (rel <= 2.0 ** -26 and res <= tol):
-            return p, True, records, first
+            return point(), True, records, first
         merit, t = float(np.linalg.norm(w * g)), 1.0
         while t >= 2.0 ** -10:
             new = _gradient(game, v + t * d)
             if new is not None and float(np.linalg.norm(w * new[1])) < merit:
                 break
             if rel <= 2.0 ** -26:              # at the merit's rounding floor, already close
-                return p, True, records, first
+                return point(), True, records, first
             t *= 0.5
         else:
-            return p, False, records, first
-        v, (p, g) = v + t * d, new
-    return p, False, records, first
+            return point(), False, records, first
+        v, (utils, g) = v + t * d, new
+    return point(), False, records, first

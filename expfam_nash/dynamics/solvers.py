@@ -60,10 +60,13 @@ class SolveOptions:
     batch_size: int = 256
     progress: bool = False
     certify: bool = True
+    stop_escaping: bool = False
 
     def to_dict(self) -> dict:
         out = asdict(self)
         del out["progress"]
+        if not self.stop_escaping:          # recorded only when it was asked for
+            del out["stop_escaping"]
         return out
 
     def summary(self) -> str:
@@ -112,18 +115,22 @@ def _polish(game: Game, start: Params, opts: SolveOptions):
     return polished, ptraj, None, bool(eig.real.max() <= 1e-7 * float(np.abs(eig).max()))
 
 
-def _flow_progress(max_steps: int, enabled: bool):
+def _flow_progress(max_steps: int, enabled: bool, stop_escaping: bool = False):
     """(callback, state): the flow's per-chunk callback shows progress on stderr and stops the flow
-    when its piece stalled without escaping; ``state["stalled"]`` records that it did, and
-    ``gradient_flow`` writes ``state["stop"]``, why the piece stopped."""
-    state = {"stalled": False}
+    when its piece stalled without escaping, or (``stop_escaping``) when the run shows the escape
+    evidence of ``escape_test`` after at least a tenth of the budget; ``state["stalled"]`` and
+    ``state["escaping"]`` record which, and ``gradient_flow`` writes ``state["stop"]``, why the
+    piece stopped."""
+    state = {"stalled": False, "escaping": False}
 
     def on_chunk(p, tr):
         if enabled:
             print(f"\rflow: step {tr.iterations}/{max_steps} residual {tr.residual[-1]:.3e} "
                   f"|params| {tr.param_norm[-1]:.4g}", end="", file=sys.stderr, flush=True)
-        state["stalled"] = _stalled(tr) and not escape_test(tr.steps, tr.param_norm, tr.residual).escaping
-        return state["stalled"]
+        escaping = escape_test(tr.steps, tr.param_norm, tr.residual).escaping
+        state["stalled"] = _stalled(tr) and not escaping
+        state["escaping"] = stop_escaping and escaping and tr.iterations >= max_steps // 10
+        return state["stalled"] or state["escaping"]
     return on_chunk, state
 
 
@@ -162,7 +169,7 @@ def auto(game: Game, params: Params, opts: SolveOptions):
     max_steps, lr = opts.max_steps, opts.lr
     polish_at = 1e-4 * max(1.0, game.residual(params))
     traj, escape, fallback = None, None, None
-    on_chunk, flow_state = _flow_progress(max_steps, opts.progress)
+    on_chunk, flow_state = _flow_progress(max_steps, opts.progress, opts.stop_escaping)
     while traj is None or traj.iterations < max_steps:
         flow_state["stalled"] = False
         p, piece, lr = gradient_flow(game, params, max_steps - (traj.iterations if traj else 0), polish_at, lr,
@@ -182,8 +189,9 @@ def auto(game: Game, params: Params, opts: SolveOptions):
                                     _landed("gradient flow, then Newton polish", cert), cert)
             fallback = fallback or SolverOutput(polished, traj.concat(ptraj), escape, "", cert)
         if escape.escaping and traj.residual[-1] > polish_at:
+            early = f" (stopped at step {traj.iterations} of {max_steps}: stop_escaping)" if flow_state["escaping"] else ""
             return SolverOutput(params, traj, escape, "the flow's parameters grow like log(t) while the residual "
-                                                      "shrinks (evidence of an escape, not a certificate)")
+                                                      f"shrinks (evidence of an escape, not a certificate){early}")
         if traj.residual[-1] > polish_at:        # the flow stalled or ran out of budget
             state, btraj = alg.run(game, alg.best_response_iteration(game), params, 200, tol=polish_at)
             polished, ptraj, cert, settled = _polish(game, state.params, opts)

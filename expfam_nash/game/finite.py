@@ -23,7 +23,7 @@ from ..core import threads
 from ..core.arrays import lookup_rows, row_index
 from ..core.validation import MAX_ARRAY_BYTES, MAX_ENUMERATION
 from ..environment import Finite, FiniteJoint
-from ..kernels import codes, finite_game
+from ..kernels import bernoulli_rows, codes, finite_game, finite_jacobian
 from ..kernels.pairs import bernoulli_product_col_sums, bernoulli_product_row_sums, pair_sums
 from .players import Player, check_player
 
@@ -107,6 +107,9 @@ class FiniteEngine:
                                 c(self.logg_Z), c(self.psi_Z), self.data_index, c(self.pi_D), c(self.pi_Z),
                                 li, c(table), float(alpha), float(rho),
                                 decoder.penalty_mask.astype(np.float64), encoder.penalty_mask.astype(np.float64))
+            self._free = tuple(np.flatnonzero(pl.mask.ravel()) for pl in (decoder, encoder))
+            self._pen_free = tuple(pl.penalty_mask.ravel()[pl.mask.ravel()].astype(np.float64)
+                                   for pl in (decoder, encoder))
         self.col_feat_Z = np.ascontiguousarray(np.column_stack([self.S_Z, np.ones(Z.shape[0]), self.logg_Z]))
         self.row_feat_D = np.ascontiguousarray(np.column_stack([self.T_D, np.ones(self.T_D.shape[0]), self.logh_D]))
 
@@ -158,18 +161,22 @@ class FiniteEngine:
         return li, cw, rw
 
     @staticmethod
-    def _from_columns(cw, e_z, a_z, mu_z, psi):
-        m = e_z.shape[1]
-        util = np.sum(cw[:, :m] * e_z) - cw[:, m] @ a_z + cw[:, m + 1].sum()
-        grad = (cw[:, :m] - cw[:, m:m + 1] * mu_z).T @ psi
+    def _from_sums(sums, e, a, mu, feats):
+        """(utility before the penalty, gradient) of a player from its weighted sums (CW or RW)."""
+        n = e.shape[1]
+        util = np.sum(sums[:, :n] * e) - sums[:, n] @ a + sums[:, n + 1].sum()
+        grad = (sums[:, :n] - sums[:, n:n + 1] * mu).T @ feats
         return util, grad
 
-    @staticmethod
-    def _from_rows(rw, e, b, mu, chi):
-        n = e.shape[1]
-        util = np.sum(rw[:, :n] * e) - rw[:, n] @ b + rw[:, n + 1].sum()
-        grad = (rw[:, :n] - rw[:, n:n + 1] * mu).T @ chi
-        return util, grad
+    def _side(self, player: str, par, feats, sums):
+        """``_from_sums`` at eta = par feats: for a Bernoulli family in one compiled pass (vectorised
+        softplus and sigmoid, ``kernels.bernoulli_rows``), else through the family's methods."""
+        pl = self.decoder if player == "decoder" else self.encoder
+        e = np.ascontiguousarray(pl.natural(par, feats))
+        if pl.family.kernel_code == codes.BERNOULLI:
+            util, dev = bernoulli_rows.utility_rows(e, np.ascontiguousarray(sums))
+            return util, dev.T @ feats
+        return self._from_sums(sums, e, pl.family.log_partition(e), pl.family.mean(e), feats)
 
     def evaluate(self, theta, phi):
         """(L_p, L_q, grad_theta, grad_phi); L2 penalty included."""
@@ -185,20 +192,19 @@ class FiniteEngine:
 
     def _evaluate_blocked(self, theta, phi):
         a = self.alpha
-        e_z, a_z, mu_z = self._decoder_natural(theta)
-        e_x, b_x, mu_x = self._encoder_natural(phi, self.chi_X)
-        cw = self.decoder_column_sums(phi) * (1 - a) if a < 1 else np.zeros((e_z.shape[0], e_z.shape[1] + 2))
-        rw = self.encoder_row_sums(e_z, a_z) * (1 - a) if a < 1 else np.zeros((e_x.shape[0], e_x.shape[1] + 2))
-        lp, gp = self._from_columns(cw, e_z, a_z, mu_z, self.psi_Z)
-        lq, gq = self._from_rows(rw, e_x, b_x, mu_x, self.chi_X)
+        m, n = self.decoder.shape[0], self.encoder.shape[0]
+        if a < 1:
+            e_z = self.decoder.natural(theta, self.psi_Z)
+            a_z = None if self.product_path else self.decoder.family.log_partition(e_z)
+            cw, rw = self.decoder_column_sums(phi) * (1 - a), self.encoder_row_sums(e_z, a_z) * (1 - a)
+        else:
+            cw, rw = np.zeros((self.Z.shape[0], m + 2)), np.zeros((self.X.shape[0], n + 2))
         if self.labelled is not None:
             li, lcw, lrw = self._labelled_sums()
-            lcw, lrw = a * lcw, a * lrw
-            u, g = self._from_columns(lcw, e_z, a_z, mu_z, self.psi_Z)
-            lp, gp, cw = lp + u, gp + g, cw + lcw
-            u, g = self._from_rows(lrw, e_x[li], b_x[li], mu_x[li], self.chi_X[li])
-            lq, gq = lq + u, gq + g
-            np.add.at(rw, li, lrw)
+            cw = cw + a * lcw
+            np.add.at(rw, li, a * lrw)
+        lp, gp = self._side("decoder", theta, self.psi_Z, cw)
+        lq, gq = self._side("encoder", phi, self.chi_X, rw)
         (pen_p, dp), (pen_q, dq) = self.decoder.penalty(theta, self.rho), self.encoder.penalty(phi, self.rho)
         return lp - pen_p, lq - pen_q, gp - dp, gq - dq, cw, rw
 
@@ -241,31 +247,39 @@ class FiniteEngine:
         m, k = mu_cols.shape[1], psi_cols.shape[1]
         n, l = mu_rows.shape[1], chi_rows.shape[1]
         nz = psi_cols.shape[0]
-        if self.fused:
-            c = np.ascontiguousarray
-            return finite_game.cross_sum(c(np.exp(log_w(slice(None)))), c(t_rows), c(mu_cols), c(psi_cols),
-                                         c(s_cols), c(mu_rows), c(chi_rows))
         out = np.zeros((m * k, n * l))
         step = max(1, 2 ** 22 // (nz * (m * k + n * l)))
+        c = np.ascontiguousarray
         for lo in range(0, t_rows.shape[0], step):
             sl = slice(lo, lo + step)
-            w = np.exp(log_w(sl))
-            dp = t_rows[sl, None, :] - mu_cols[None, :, :]                           # (B, nz, m)
-            gp = (dp[:, :, :, None] * psi_cols[None, :, None, :]).reshape(-1, m * k)
-            dq = s_cols[None, :, :] - mu_rows[sl, None, :]                           # (B, nz, n)
-            gq = (dq[:, :, :, None] * chi_rows[sl, None, None, :]).reshape(-1, n * l)
-            out += (gp * w.reshape(-1, 1)).T @ gq
+            out += finite_game.cross_sum(c(np.exp(log_w(sl))), c(t_rows[sl]), c(mu_cols), c(psi_cols), c(s_cols),
+                                         c(mu_rows[sl]), c(chi_rows[sl]))
         return out
 
     def jacobian(self, theta, phi):
+        """The game Jacobian on the free coordinates: one compiled call on small games with kernel
+        codes (``kernels.finite_jacobian``), else the blocked path."""
         mp, mq = self.decoder.mask.ravel(), self.encoder.mask.ravel()
         size = int(mp.sum() + mq.sum())
         if size > MAX_JACOBIAN_SIZE:
             raise ValueError(f"params: {size} free parameters is too many for a dense Jacobian (limit {MAX_JACOBIAN_SIZE})")
+<<<<<<< HEAD
         with threads.blas(self.pair_flops * size):
             return self._jacobian(theta, phi, mp, mq)
 
     def _jacobian(self, theta, phi, mp, mq):
+=======
+        if self.fused:
+            args = self._fused_args
+            return finite_jacobian.jacobian(*args[:2], np.ascontiguousarray(theta, dtype=np.float64),
+                                            np.ascontiguousarray(phi, dtype=np.float64), *args[2:], *self._free,
+                                            *self._pen_free)
+        return self._jacobian_blocked(theta, phi)
+
+    def _jacobian_blocked(self, theta, phi):
+        """The Jacobian from NumPy over blocks of rows (every game; the fused kernel's reference)."""
+        mp, mq = self.decoder.mask.ravel(), self.encoder.mask.ravel()
+>>>>>>> perf
         *_, cw, rw = self._evaluate(theta, phi)
         hp, hq = self.own_hessians(theta, phi, _weights=(cw, rw))
         scale = 1.0 - self.alpha

@@ -100,7 +100,11 @@ class Game:
     @property
     def finite_support(self) -> FiniteSupport | None:
         """The engine's finite-support capability (supports, features, tables), or None."""
-        return self.engine if isinstance(self.engine, FiniteSupport) else None
+        known = self.__dict__.get("_finite_support")          # (engine, answer): a Protocol check is slow
+        if known is None or known[0] is not self.engine:
+            known = (self.engine, self.engine if isinstance(self.engine, FiniteSupport) else None)
+            self.__dict__["_finite_support"] = known
+        return known[1]
 
     def player(self, name: str) -> Player:
         return self.decoder if check_player(name) == "decoder" else self.encoder
@@ -144,14 +148,15 @@ class Game:
         """The natural parameter of the player's family fitted to its target marginal (the family's
         ``natural_start`` hook; an implicit target is summarised from 4096 draws of ``rng``)."""
         fam, target = self.player(player).family, self.target(player)
-        if isinstance(target, (Finite, Gaussian)):
-            mean, cov = target.moments()
-        else:
-            y = target.sample(4096, rng=as_rng(0) if rng is None else rng)
-            mean, cov = y.mean(0), np.cov(y.T, bias=True).reshape(y.shape[1], y.shape[1])
-        stat = target.weights @ fam.sufficient_statistics(target.points) \
-            if fam.finite and isinstance(target, Finite) else None
-        return fam.natural_start(stat, (mean, cov), exact)
+        if isinstance(target, (Finite, Gaussian)):            # exact moments: fitted once per game
+            key = ("_natural_start", check_player(player), bool(exact))
+            if key not in self.__dict__:
+                stat = target.weights @ fam.sufficient_statistics(target.points) \
+                    if fam.finite and isinstance(target, Finite) else None
+                self.__dict__[key] = fam.natural_start(stat, target.moments(), exact)
+            return np.array(self.__dict__[key])
+        y = target.sample(4096, rng=as_rng(0) if rng is None else rng)
+        return fam.natural_start(None, (y.mean(0), np.cov(y.T, bias=True).reshape(y.shape[1], y.shape[1])), exact)
 
     def params(self, theta, phi) -> Params:
         """Validated Params from arrays of the players' shapes (off-mask entries must be zero)."""
@@ -220,6 +225,27 @@ class Game:
 
     def flat_gradient(self, vec: np.ndarray) -> np.ndarray:
         return self.flatten(self.gradient(self.unflatten(vec)))
+
+    def _flat_point(self, vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(theta, phi) of a flat vector, checked as ``check`` does (NonFiniteError, DomainError)."""
+        vec = np.asarray(vec, dtype=np.float64)
+        if not np.isfinite(vec).all():
+            raise NonFiniteError("params: contains NaN or infinite values")
+        theta, phi = self.layout.unflatten(vec)
+        if not self.need_engine().in_domain(theta, phi):
+            raise DomainError("params: outside the natural domain (a learned variance block must be < 0)")
+        return theta, phi
+
+    def flat_evaluate(self, vec: np.ndarray) -> tuple[tuple[float, float], np.ndarray]:
+        """((L_p, L_q), pseudo-gradient on the free coordinates) at a flat point: the numbers of
+        ``evaluate``, without building Params (the inner loop of Newton polishes)."""
+        theta, phi = self._flat_point(vec)
+        lp, lq, gp, gq = self.engine.evaluate(theta, phi)
+        return (float(lp), float(lq)), self.layout.flatten(gp, gq)
+
+    def flat_jacobian(self, vec: np.ndarray) -> np.ndarray:
+        """The game Jacobian at a flat point (as ``jacobian``, not kept)."""
+        return self.engine.jacobian(*self._flat_point(vec))
 
     def residual(self, params: Params) -> float:
         """|pseudo-gradient| (Euclidean norm over free coordinates)."""

@@ -31,7 +31,11 @@ import numpy as np
 
 from ..core.constants import LOG_2PI
 from ..core.registry import renamed
+<<<<<<< HEAD
 from ..core.validation import check_memory
+=======
+from ..kernels import linear_gaussian as kernel
+>>>>>>> perf
 
 __all__ = ["LinearGaussianEngine"]
 
@@ -244,12 +248,15 @@ class LinearGaussianEngine:
     is a fixed isotropic variance, or None for a learned diagonal one (second block of theta/phi
     rows, constant column only, < 0). Free parameters flatten as
     concatenate([theta[theta_mask], phi[phi_mask]]).
+
+    ``compiled`` (default): every evaluation is one call of ``kernels.linear_gaussian``; with
+    ``compiled=False`` the NumPy formulas of this module compute it (the kernel's reference).
     """
 
     @renamed(labeled_mean="labelled_mean", labeled_cov="labelled_cov")
     def __init__(self, data_dim: int, latent_dim: int, decoder_var: float | None, encoder_var: float | None,
                  data_mean, data_cov, prior_mean=None, prior_cov=None, alpha: float = 0.0, rho: float = 0.0,
-                 labelled_mean=None, labelled_cov=None):
+                 labelled_mean=None, labelled_cov=None, compiled: bool = True):
         d = _dimension(data_dim, "data_dim")
         k = _dimension(latent_dim, "latent_dim")
         s = _variance(decoder_var, "decoder_var")
@@ -285,6 +292,26 @@ class LinearGaussianEngine:
         self._enc = player("phi", t, _second_moment(prior_mean, prior_cov), z_idx, x_idx)
         self.theta_shape, self.phi_shape = self._dec.shape, self._enc.shape
         self.theta_mask, self.phi_mask = self._dec.mask, self._enc.mask
+        self.compiled = bool(compiled)
+        c = np.ascontiguousarray
+        self._kargs = (d, k, np.nan if s is None else s, np.nan if t is None else t,
+                       *(c(a, dtype=np.float64) for pl in (self._dec, self._enc) for a in (pl.R, pl.M_lab, pl.C_lab,
+                                                                                          pl.Q_lab)),
+                       alpha, rho)
+
+    def _checked(self, theta, phi):
+        """(theta, phi) as C-contiguous float arrays in the domain (the kernel's test), else the
+        ValueError of the reference's ``_Player.check``."""
+        out = []
+        for pl, par in ((self._dec, theta), (self._enc, phi)):
+            par = np.ascontiguousarray(par, dtype=np.float64)
+            if par.shape != pl.shape:
+                raise ValueError(f"{pl.name} must have shape {pl.shape}, got {par.shape}")
+            code = kernel.check(par, pl.n, pl.var is None)
+            if code != kernel.OK:
+                pl.check(par)                    # raises the reference's message
+            out.append(par)
+        return out
 
     def _moments(self, theta, phi, derivatives: bool = False):
         """Validated params, each player's channel, and each player's mixed moments (M, C, Q)."""
@@ -294,6 +321,9 @@ class LinearGaussianEngine:
 
     def evaluate(self, theta, phi):
         """(L_p, L_q, grad_theta, grad_phi) from one computation of the moments."""
+        if self.compiled:
+            lp, lq, gp, gq = kernel.evaluate(*self._checked(theta, phi), *self._kargs)
+            return float(lp), float(lq), gp, gq
         theta, phi, _, _, mom_p, mom_q = self._moments(theta, phi)
         return (self._dec.utility(theta, *mom_p), self._enc.utility(phi, *mom_q),
                 self._dec.grad(theta, *mom_p), self._enc.grad(phi, *mom_q))
@@ -309,6 +339,12 @@ class LinearGaussianEngine:
     def player_objective(self, theta, phi, player: str):
         """(utility, gradient on the free coordinates, own Hessian) of one player, from one
         computation of the moments."""
+        if player not in ("decoder", "encoder"):
+            raise ValueError(f"player: expected 'decoder' or 'encoder', got {player!r}")
+        if self.compiled:
+            lp, lq, gp, gq = self.evaluate(theta, phi)
+            hp, hq = self.own_hessians(theta, phi)
+            return (lp, gp[self._dec.mask], hp) if player == "decoder" else (lq, gq[self._enc.mask], hq)
         theta, phi, _, _, mom_p, mom_q = self._moments(theta, phi)
         if player == "decoder":
             return (self._dec.utility(theta, *mom_p), self._dec.grad(theta, *mom_p)[self._dec.mask],
@@ -324,6 +360,8 @@ class LinearGaussianEngine:
 
     def own_hessians(self, theta, phi) -> tuple[np.ndarray, np.ndarray]:
         """(d^2 L_p/d theta^2, d^2 L_q/d phi^2) on the free coordinates."""
+        if self.compiled:
+            return kernel.own_hessians(*self._checked(theta, phi), *self._kargs)
         theta, phi, _, _, mom_p, mom_q = self._moments(theta, phi)
         return self._dec.hessian(theta, mom_p[0]), self._enc.hessian(phi, mom_q[0])
 
@@ -333,8 +371,13 @@ class LinearGaussianEngine:
         Off-diagonal blocks: a player's gradient is affine in its moments (M, C), which depend on
         the other player through its channel (G, w); chain rule dM, dC = dmoments(dG, dw).
         """
+<<<<<<< HEAD
         size = int(self.theta_mask.sum() + self.phi_mask.sum())
         check_memory(3 * size * size, "params", f"the {size} x {size} Jacobian and the channel derivatives")
+=======
+        if self.compiled:
+            return kernel.jacobian(*self._checked(theta, phi), *self._kargs)
+>>>>>>> perf
         theta, phi, ch_p, ch_q, mom_p, mom_q = self._moments(theta, phi, derivatives=True)
         dec, enc = self._dec, self._enc
         dM_p, dC_p = dec.dmoments(ch_q[0], ch_q[2], ch_q[3])
@@ -346,8 +389,7 @@ class LinearGaussianEngine:
     def in_domain(self, theta, phi) -> bool:
         """True iff both are finite, correctly shaped, zero off-mask, and learned second blocks < 0."""
         try:
-            self._dec.check(theta)
-            self._enc.check(phi)
+            self._checked(theta, phi)
         except ValueError:
             return False
         return True

@@ -15,74 +15,14 @@ import numpy as np
 from numba import njit
 
 from .codes import BERNOULLI, CATEGORICAL  # noqa: F401  (CATEGORICAL: re-exported for callers)
-
-
-@njit(cache=True)
-def log_partition_and_mean(code, eta, mu, off):
-    """A(eta) for one natural parameter row; writes the mean map into ``mu`` and, for Bernoulli,
-    P(bit = 0) = sigmoid(-eta) into ``off`` (both from one exp(-|eta|) per bit)."""
-    m = eta.shape[0]
-    if code == BERNOULLI:
-        total = 0.0
-        for c in range(m):
-            e = eta[c]
-            t = math.exp(-abs(e))
-            total += max(e, 0.0) + math.log1p(t)
-            if e > 0:
-                mu[c] = 1.0 / (1.0 + t)
-                off[c] = t / (1.0 + t)
-            else:
-                mu[c] = t / (1.0 + t)
-                off[c] = 1.0 / (1.0 + t)
-        return total
-    top = 0.0
-    for c in range(m):
-        top = max(top, eta[c])
-    s = math.exp(-top)
-    for c in range(m):
-        mu[c] = math.exp(eta[c] - top)
-        s += mu[c]
-    for c in range(m):
-        mu[c] /= s
-    return top + math.log(s)
-
-
-@njit(cache=True)
-def _natural_rows(feats, par, code):
-    n, k = feats.shape
-    m = par.shape[0]
-    eta = np.zeros((n, m))
-    for r in range(n):
-        for c in range(m):
-            acc = 0.0
-            for b in range(k):
-                acc += feats[r, b] * par[c, b]
-            eta[r, c] = acc
-    a = np.empty(n)
-    mu = np.empty_like(eta)
-    off = np.empty_like(eta)
-    for r in range(n):
-        a[r] = log_partition_and_mean(code, eta[r], mu[r], off[r])
-    return eta, a, mu, off
-
-
-@njit(cache=True)
-def _transpose_product(d, f):
-    """d^T f for small matrices (explicit loops: cheaper than a BLAS call at these sizes)."""
-    out = np.zeros((d.shape[1], f.shape[1]))
-    for r in range(d.shape[0]):
-        for a in range(d.shape[1]):
-            da = d[r, a]
-            if da != 0.0:
-                for b in range(f.shape[1]):
-                    out[a, b] += da * f[r, b]
-    return out
+from .finite_sums import _squares, evaluate_into, log_partition_and_mean, workspace
 
 
 @njit(cache=True)
 def evaluate(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, logg_z, psi_z,
              data_idx, pi_d, pi_z, lab_idx, lab_table, alpha, rho, pen_p, pen_q):
     """Returns (L_p, L_q, grad_theta, grad_phi, CW, RW)."""
+<<<<<<< HEAD
     nz, m = psi_z.shape[0], theta.shape[0]
     nx, n = chi_x.shape[0], phi.shape[0]
     e_z, a_z, mu_z, off_z = _natural_rows(psi_z, theta, code_p)
@@ -168,13 +108,20 @@ def evaluate(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, logg_z, psi_z,
                 lq_total -= 0.5 * rho * pen_q[a, b] * phi[a, b] ** 2
                 g_q[a, b] -= rho * pen_q[a, b] * phi[a, b]
     return lp_total, lq_total, g_p, g_q, cw, rw
+=======
+    ws = workspace(t_x, s_z)
+    g_p, g_q = np.empty(theta.shape), np.empty(phi.shape)
+    lp, lq = evaluate_into(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, logg_z, psi_z, data_idx, pi_d,
+                           pi_z, lab_idx, lab_table, alpha, rho, pen_p, pen_q, ws, g_p, g_q)
+    return lp, lq, g_p, g_q, ws[8], ws[9]
+>>>>>>> perf
 
 
 @njit(cache=True)
 def simultaneous_ascent(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, logg_z, psi_z,
                         data_idx, pi_d, pi_z, lab_idx, lab_table, alpha, rho, pen_p, pen_q,
                         mask_p, mask_q, lr, n_steps, tol):
-    """Simultaneous gradient ascent; stops early when |grad| <= tol.
+    """Simultaneous gradient ascent; stops early when |grad| <= tol. One workspace for all steps.
 
     Returns (theta, phi, residual[t], norm[t], utilities[t, 2], steps): entry t is measured at
     the iterate *before* step t (so residual[0] is at the start)."""
@@ -183,14 +130,16 @@ def simultaneous_ascent(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, log
     residual = np.zeros(n_steps + 1)
     norm = np.zeros(n_steps + 1)
     utils = np.zeros((n_steps + 1, 2))
+    ws = workspace(t_x, s_z)
+    g_p, g_q = np.empty(theta.shape), np.empty(phi.shape)
     steps = n_steps
     for t in range(n_steps + 1):
-        lp, lq, g_p, g_q, cw, rw = evaluate(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, logg_z, psi_z,
-                                             data_idx, pi_d, pi_z, lab_idx, lab_table, alpha, rho, pen_p, pen_q)
+        lp, lq = evaluate_into(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, logg_z, psi_z, data_idx, pi_d,
+                               pi_z, lab_idx, lab_table, alpha, rho, pen_p, pen_q, ws, g_p, g_q)
         g_p *= mask_p
         g_q *= mask_q
-        residual[t] = math.sqrt(np.sum(g_p * g_p) + np.sum(g_q * g_q))
-        norm[t] = math.sqrt(np.sum(theta * theta) + np.sum(phi * phi))
+        residual[t] = math.sqrt(_squares(g_p) + _squares(g_q))
+        norm[t] = math.sqrt(_squares(theta) + _squares(phi))
         utils[t, 0] = lp
         utils[t, 1] = lq
         if residual[t] <= tol or t == n_steps:

@@ -36,12 +36,12 @@ row order. Scratch memory is bounded by ``PRODUCT_SCRATCH`` besides the result.
 """
 from __future__ import annotations
 
-
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
-from scipy.special import expit
+
+from .bernoulli_rows import sigmoid_pair
 
 from ..core import threads
 
@@ -303,8 +303,9 @@ def _half_tables(eta, log_weight, split):
     w_r p(y = (h, l) | eta_r) = P_high[h, r] P_low[l, r]. Products of the bit probabilities
     (sigmoids): b x rows exponentials, no exponential per table entry."""
     n, bits = eta.shape
-    et = np.ascontiguousarray(eta.T)
-    p1, p0 = expit(et), expit(-et)                                  # (bits, rows) each, both accurate
+    et = np.ascontiguousarray(eta.T, dtype=np.float64)
+    p1, p0 = np.empty(et.shape), np.empty(et.shape)
+    sigmoid_pair(et, p1, p0)                                        # (bits, rows) each, both accurate
     with np.errstate(over="ignore"):
         w = np.exp(np.asarray(log_weight, dtype=np.float64))
     p_high = np.empty((2 ** split, n))

@@ -236,9 +236,12 @@ def _classes(game: Game, converged: list[tuple[str, EquilibriumResult]], tol_inv
 
 
 def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-10,
-           max_steps: int = 20000, certify: bool = True) -> VerifyResult:
+           max_steps: int = 20000, certify: bool = True, stop_escaping: bool = True) -> VerifyResult:
     """Solve from many starts, group the certified equilibria up to symmetry, and decide existence,
-    uniqueness, continuum and escape (``certify=False``: every verdict undecided)."""
+    uniqueness, continuum and escape (``certify=False``: every verdict undecided).
+    ``stop_escaping``: a flow start that shows escape evidence after a tenth of ``max_steps`` is
+    not followed to the end of its budget (``solve(stop_escaping=True)``); it is certified where it
+    stopped like any other run, so it can only end undecided or certified, never "escaped" on evidence."""
     if not isinstance(game, Game):
         raise ValueError(f"game: expected an expfam_nash.Game, got {type(game).__name__}")
     check_int(starts, "starts", minimum=2)
@@ -246,8 +249,11 @@ def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-1
     check_int(max_steps, "max_steps")
     if not game.exact:
         raise ValueError(f"game: {game.name} has no exact engine; verify needs exact residuals and Jacobians")
+    if not isinstance(stop_escaping, (bool, np.bool_)):
+        raise ValueError(f"stop_escaping: expected True or False, got {stop_escaping!r}")
     results = [(label, solve(game, method=method, init=start, tol=tol, certify=certify,
-                             max_steps=max_steps if method == "auto" else 100))
+                             max_steps=max_steps if method == "auto" else 100,
+                             stop_escaping=bool(stop_escaping) and method == "auto"))
                for label, start, method in _plan(game, starts, seed)]
     tol_inv = 1e-6
     classes = _classes(game, [(lab, r) for lab, r in results if r.converged], tol_inv)
@@ -269,4 +275,5 @@ def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-1
     return VerifyResult(game.name, starts, runs, classes, verdicts, sum(1 for _, s in runs if s == "escaped"),
                         len(undecided), rosen, latent_symmetries(game), undecided,
                         {"residual": tol, "invariant (relative to each invariant's scale)": tol_inv}, nonexistence,
-                        {"starts": starts, "seed": seed, "tol": tol, "max_steps": max_steps, "certify": certify})
+                        {"starts": starts, "seed": seed, "tol": tol, "max_steps": max_steps, "certify": certify,
+                         "stop_escaping": bool(stop_escaping)})
