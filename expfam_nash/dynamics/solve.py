@@ -35,35 +35,23 @@ def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params |
           tol: float = 1e-10, max_steps: int = 20000, lr: float | None = None, batch_size: int = 256,
           progress: bool = False, certify: bool = True, stop_escaping: bool = False) -> EquilibriumResult:
     """Find an equilibrium of ``game`` from ``init`` (default ``game.init(seed)``) and certify it
-<<<<<<< HEAD
-    (``certify=False``: skip the certificates; every verdict undecided). Options a method does not
-    read are refused; a method whose step overflows float64 reports an unstable run."""
-    if not isinstance(game, Game):
-        raise ValueError(f"game: expected an expfam_nash.Game, got {type(game).__name__}")
-    entry = SOLVERS.get(method) if isinstance(method, str) and method in SOLVERS else None
-=======
     (``certify=False``: skip the certificates; every verdict undecided). ``stop_escaping`` (auto
     method): end the flow once the run shows escape evidence (``escape_test``) after a tenth of the
     budget instead of following it to the budget; such a run is certified like any other, so it
     ends undecided unless its end point is certified (never "escaped" without a certificate)."""
-    entry = SOLVERS.get(method) if method in SOLVERS else None
->>>>>>> perf
+    if not isinstance(game, Game):
+        raise ValueError(f"game: expected an expfam_nash.Game, got {type(game).__name__}")
+    entry = SOLVERS.get(method) if isinstance(method, str) and method in SOLVERS else None
     if entry is None:
         raise ValueError(f"method: expected one of {SOLVERS.names()}, got {method!r}")
     check_positive(tol, "tol")
     check_int(max_steps, "max_steps", minimum=1)
     check_int(batch_size, "batch_size")
-<<<<<<< HEAD
     _check_used(entry, method, lr, batch_size)
-    if not isinstance(certify, (bool, np.bool_)):
-        raise ValueError(f"certify: expected True or False, got {certify!r}")
-    opts = SolveOptions(method, seed, tol, max_steps, lr, batch_size, progress, bool(certify))
-=======
     for flag, name in ((certify, "certify"), (stop_escaping, "stop_escaping")):
         if not isinstance(flag, (bool, np.bool_)):
             raise ValueError(f"{name}: expected True or False, got {flag!r}")
     opts = SolveOptions(method, seed, tol, max_steps, lr, batch_size, progress, bool(certify), bool(stop_escaping))
->>>>>>> perf
     params = game.init(seed=seed) if init is None else game.check(init)
     if not game.exact and entry.meta.get("exact", True):
         raise ValueError(f"method: {game.name} has no exact engine; use method='stochastic'")

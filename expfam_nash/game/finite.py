@@ -263,23 +263,17 @@ class FiniteEngine:
         size = int(mp.sum() + mq.sum())
         if size > MAX_JACOBIAN_SIZE:
             raise ValueError(f"params: {size} free parameters is too many for a dense Jacobian (limit {MAX_JACOBIAN_SIZE})")
-<<<<<<< HEAD
         with threads.blas(self.pair_flops * size):
-            return self._jacobian(theta, phi, mp, mq)
-
-    def _jacobian(self, theta, phi, mp, mq):
-=======
-        if self.fused:
-            args = self._fused_args
-            return finite_jacobian.jacobian(*args[:2], np.ascontiguousarray(theta, dtype=np.float64),
-                                            np.ascontiguousarray(phi, dtype=np.float64), *args[2:], *self._free,
-                                            *self._pen_free)
-        return self._jacobian_blocked(theta, phi)
+            if self.fused:
+                args = self._fused_args
+                return finite_jacobian.jacobian(*args[:2], np.ascontiguousarray(theta, dtype=np.float64),
+                                                np.ascontiguousarray(phi, dtype=np.float64), *args[2:], *self._free,
+                                                *self._pen_free)
+            return self._jacobian_blocked(theta, phi)
 
     def _jacobian_blocked(self, theta, phi):
         """The Jacobian from NumPy over blocks of rows (every game; the fused kernel's reference)."""
         mp, mq = self.decoder.mask.ravel(), self.encoder.mask.ravel()
->>>>>>> perf
         *_, cw, rw = self._evaluate(theta, phi)
         hp, hq = self.own_hessians(theta, phi, _weights=(cw, rw))
         scale = 1.0 - self.alpha

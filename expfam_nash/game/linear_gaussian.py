@@ -31,11 +31,8 @@ import numpy as np
 
 from ..core.constants import LOG_2PI
 from ..core.registry import renamed
-<<<<<<< HEAD
 from ..core.validation import check_memory
-=======
 from ..kernels import linear_gaussian as kernel
->>>>>>> perf
 
 __all__ = ["LinearGaussianEngine"]
 
@@ -371,13 +368,10 @@ class LinearGaussianEngine:
         Off-diagonal blocks: a player's gradient is affine in its moments (M, C), which depend on
         the other player through its channel (G, w); chain rule dM, dC = dmoments(dG, dw).
         """
-<<<<<<< HEAD
         size = int(self.theta_mask.sum() + self.phi_mask.sum())
         check_memory(3 * size * size, "params", f"the {size} x {size} Jacobian and the channel derivatives")
-=======
         if self.compiled:
             return kernel.jacobian(*self._checked(theta, phi), *self._kargs)
->>>>>>> perf
         theta, phi, ch_p, ch_q, mom_p, mom_q = self._moments(theta, phi, derivatives=True)
         dec, enc = self._dec, self._enc
         dM_p, dC_p = dec.dmoments(ch_q[0], ch_q[2], ch_q[3])

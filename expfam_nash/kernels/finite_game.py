@@ -22,99 +22,11 @@ from .finite_sums import _squares, evaluate_into, log_partition_and_mean, worksp
 def evaluate(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, logg_z, psi_z,
              data_idx, pi_d, pi_z, lab_idx, lab_table, alpha, rho, pen_p, pen_q):
     """Returns (L_p, L_q, grad_theta, grad_phi, CW, RW)."""
-<<<<<<< HEAD
-    nz, m = psi_z.shape[0], theta.shape[0]
-    nx, n = chi_x.shape[0], phi.shape[0]
-    e_z, a_z, mu_z, off_z = _natural_rows(psi_z, theta, code_p)
-    e_x, b_x, mu_x, off_x = _natural_rows(chi_x, phi, code_q)
-    cw = np.zeros((nz, m + 2))
-    rw = np.zeros((nx, n + 2))
-    scale = 1.0 - alpha
-    # for a Bernoulli side, a conditional probability is a product of bit probabilities
-    # (mu = P(bit = 1), off = P(bit = 0) = sigmoid(-eta) for accuracy): no exponentials per pair
-    if scale > 0:
-        for i in range(data_idx.shape[0]):          # decoder: x from the data, z ~ q(z|x)
-            r = data_idx[i]
-            for j in range(nz):
-                if code_q == BERNOULLI:
-                    prob = 1.0
-                    for c in range(n):
-                        prob *= mu_x[r, c] if s_z[j, c] > 0.5 else off_x[r, c]
-                else:
-                    lq = logg_z[j] - b_x[r]
-                    for c in range(n):
-                        lq += s_z[j, c] * e_x[r, c]
-                    prob = math.exp(lq)
-                w = scale * pi_d[i] * prob
-                for c in range(m):
-                    cw[j, c] += w * t_x[r, c]
-                cw[j, m] += w
-                cw[j, m + 1] += w * logh_x[r]
-        for r in range(nx):                          # encoder: z from the prior, x ~ p(x|z)
-            for j in range(nz):
-                if pi_z[j] == 0.0:
-                    continue
-                if code_p == BERNOULLI:
-                    prob = 1.0
-                    for c in range(m):
-                        prob *= mu_z[j, c] if t_x[r, c] > 0.5 else off_z[j, c]
-                else:
-                    lp = logh_x[r] - a_z[j]
-                    for c in range(m):
-                        lp += t_x[r, c] * e_z[j, c]
-                    prob = math.exp(lp)
-                w = scale * pi_z[j] * prob
-                for c in range(n):
-                    rw[r, c] += w * s_z[j, c]
-                rw[r, n] += w
-                rw[r, n + 1] += w * logg_z[j]
-    for i in range(lab_idx.shape[0]):                # labelled pairs, weight alpha
-        r = lab_idx[i]
-        for j in range(nz):
-            w = alpha * lab_table[i, j]
-            if w == 0.0:
-                continue
-            for c in range(m):
-                cw[j, c] += w * t_x[r, c]
-            cw[j, m] += w
-            cw[j, m + 1] += w * logh_x[r]
-            for c in range(n):
-                rw[r, c] += w * s_z[j, c]
-            rw[r, n] += w
-            rw[r, n + 1] += w * logg_z[j]
-    lp_total = 0.0
-    d_p = np.empty((nz, m))
-    for j in range(nz):
-        lp_total += cw[j, m + 1] - cw[j, m] * a_z[j]
-        for c in range(m):
-            lp_total += cw[j, c] * e_z[j, c]
-            d_p[j, c] = cw[j, c] - cw[j, m] * mu_z[j, c]
-    lq_total = 0.0
-    d_q = np.empty((nx, n))
-    for r in range(nx):
-        lq_total += rw[r, n + 1] - rw[r, n] * b_x[r]
-        for c in range(n):
-            lq_total += rw[r, c] * e_x[r, c]
-            d_q[r, c] = rw[r, c] - rw[r, n] * mu_x[r, c]
-    g_p = _transpose_product(d_p, psi_z)
-    g_q = _transpose_product(d_q, chi_x)
-    if rho > 0:      # rho = 0: no term at all (0 * theta^2 would be NaN where theta^2 overflows)
-        for a in range(m):
-            for b in range(theta.shape[1]):
-                lp_total -= 0.5 * rho * pen_p[a, b] * theta[a, b] ** 2
-                g_p[a, b] -= rho * pen_p[a, b] * theta[a, b]
-        for a in range(n):
-            for b in range(phi.shape[1]):
-                lq_total -= 0.5 * rho * pen_q[a, b] * phi[a, b] ** 2
-                g_q[a, b] -= rho * pen_q[a, b] * phi[a, b]
-    return lp_total, lq_total, g_p, g_q, cw, rw
-=======
     ws = workspace(t_x, s_z)
     g_p, g_q = np.empty(theta.shape), np.empty(phi.shape)
     lp, lq = evaluate_into(code_p, code_q, theta, phi, t_x, logh_x, chi_x, s_z, logg_z, psi_z, data_idx, pi_d,
                            pi_z, lab_idx, lab_table, alpha, rho, pen_p, pen_q, ws, g_p, g_q)
     return lp, lq, g_p, g_q, ws[8], ws[9]
->>>>>>> perf
 
 
 @njit(cache=True)

@@ -213,6 +213,8 @@ def _from_sums(e, a, mu, sums, dev):
 
 @njit(cache=True, inline="always")
 def _penalise(total, grad, par, rho, pen):
+    if not rho > 0:     # rho = 0: no term at all (0 * theta^2 would be NaN where theta^2 overflows)
+        return total
     for a in range(par.shape[0]):
         for b in range(par.shape[1]):
             total -= 0.5 * rho * pen[a, b] * par[a, b] ** 2
