@@ -2,10 +2,12 @@
 
     maximise_x f(x),  f concave:  solve (-H + mu I) d = g,  backtrack until Armijo holds.
 
-The maximum counts as reached when |g| <= tol max(1, |f|) *and* the Newton decrement g.d / 2 (the
-quadratic model's remaining increase) is below the same bound: far from the maximiser of a
-utility of size |f| ~ 1e170 the gradient alone is "small" relative to |f| while the remaining
-increase is ~|f| (the Nash gap must not read 0 there).
+The maximum counts as reached when the Newton decrement g.d / 2 (the quadratic model's remaining
+increase) is <= tol^2 max(1, |f|). The decrement is invariant under affine changes of the
+parameters (units of the data, scaled lifts), the gradient norm is not: a test on |g| would stop
+or not depending on the units. Far from the maximiser of a utility of size |f| ~ 1e170 the
+decrement is ~|f|, so the Nash gap does not read 0 there. Only when no Newton step exists is
+|g| <= tol max(1, |f|) used instead.
 
 A finite maximiser may not exist (e.g. logistic regression on separable data). The iteration
 reports ``attained=False`` when the natural parameters leave the range where float64 can
@@ -68,8 +70,8 @@ def newton_maximise(fgh: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndar
             scale = max(1.0, abs(f))
             gnorm = float(np.linalg.norm(g))
             step = _newton_step(h, g)
-            if gnorm <= tol * scale and (step is None or 0.5 * float(g @ step) <= tol * scale):
-                return Maximisation(x, f, gnorm, it - 1, True, "gradient below tolerance")
+            if _reached(g, step, gnorm, tol, scale):
+                return Maximisation(x, f, gnorm, it - 1, True, "Newton decrement below tolerance")
             if natural_size(x) > natural_bound:
                 return Maximisation(x, f, gnorm, it - 1, False,
                                     f"natural parameters beyond {natural_bound:g} while the utility still increases: "
@@ -79,8 +81,8 @@ def newton_maximise(fgh: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndar
                                     "regularised into a solvable system)")
             cand, fc = _line_search(x, f, float(g @ step), step, value, in_domain, scale)
             if cand is None:
-                return Maximisation(x, f, gnorm, it, gnorm <= 1e-7 * scale, "line search stalled at the numerical "
-                                    "limit")
+                return Maximisation(x, f, gnorm, it, _reached(g, step, gnorm, 1e-7, scale),
+                                    "line search stalled at the numerical limit")
             fn, gn, hn = fgh(cand)
             if not _finite(fn, gn, hn):
                 return Maximisation(x, f, gnorm, it, False, "the gradient or Hessian overflows float64 beyond this "
@@ -89,8 +91,17 @@ def newton_maximise(fgh: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndar
         scale = max(1.0, abs(f))
         gnorm = float(np.linalg.norm(g))
         step = _newton_step(h, g)
-        done = gnorm <= tol * scale and (step is None or 0.5 * float(g @ step) <= tol * scale)
+        done = _reached(g, step, gnorm, tol, scale)
     return Maximisation(x, f, gnorm, max_iter, done, "iteration budget exhausted")
+
+
+def _reached(g: np.ndarray, step: np.ndarray | None, gnorm: float, tol: float, scale: float) -> bool:
+    """The Newton decrement g.d / 2 <= tol^2 max(1, |f|) (unit-free; in coordinates where the
+    Hessian is ~ -I this is |g| <= tol up to a factor sqrt 2); |g| <= tol max(1, |f|) only when
+    there is no Newton step."""
+    if step is None:
+        return gnorm <= tol * scale
+    return 0.5 * float(g @ step) <= tol * tol * scale
 
 
 def _finite(*values) -> bool:
