@@ -23,7 +23,7 @@ import numpy as np
 from ..core.arrays import lookup_rows, row_index
 from ..dynamics.stability import orbit_rank
 from ..environment import Finite, Gaussian
-from ..game import Game, Params
+from ..game import Game, NetworkStructure, Params
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +65,9 @@ def _closure_order(gens: list[np.ndarray], n: int, limit: int = 50_000) -> int:
 
 def latent_symmetries(game: Game) -> SymmetryGroup:
     """The relabellings of z that preserve the prior (and the labelled joint, which fixes them all)."""
+    if isinstance(game, NetworkStructure):
+        desc, dim = game.symmetry_group()
+        return SymmetryGroup(desc, continuous_dimension=dim)
     fam = game.encoder.family
     if game.alpha > 0:
         return SymmetryGroup("none: labelled pairs fix the latent labelling")
