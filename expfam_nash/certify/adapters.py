@@ -6,6 +6,8 @@ to a redesign of the game engines touches this file only:
 * :class:`FiniteArrays`: a game on finite X and Z (Bernoulli or categorical families, any lifts
   given as feature tables, data and prior weights, labelled table, alpha, rho, masks);
 * :class:`GaussianArrays`: the linear-Gaussian pair (moments, fixed or learned variances);
+* :class:`NetworkArrays`: a network game (``game.network``: its plain structure, blocks, factors,
+  phase moments);
 * floating-point gradient / Jacobian / best responses through the game's public API;
 * the game's symmetries as exact linear maps on the flat parameter vector;
 * the positively weighted pairs a recession direction must respect, and the LP that finds one.
@@ -21,7 +23,7 @@ import numpy as np
 
 from ..environment import Finite, Gaussian
 from ..families import Affine, Bernoulli, Categorical, GaussianFixed, GaussianLearned
-from ..game import Game, Params
+from ..game import Game, NetworkStructure, Params
 from ..game.recession import NotDecided, recession_direction
 
 
@@ -101,6 +103,26 @@ class GaussianArrays:
         return int(self.mask_p.sum() + self.mask_q.sum())
 
 
+@dataclass(frozen=True, eq=False)
+class NetworkArrays:
+    """A network game: its :class:`~expfam_nash.game.network.Network` (block dimensions, factors with
+    their fixed or learned variances, the wake and sleep roots' moments), ``rho`` and the masks."""
+
+    network: object
+    rho: float
+    mask_p: np.ndarray
+    mask_q: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.mask_p.sum() + self.mask_q.sum())
+
+    def learned_precisions(self, player: str) -> list[tuple[slice, int]]:
+        """(row slice, column) of every learned factor's beta column in the player's matrix."""
+        return [(slice(lay.row, lay.row + lay.n), lay.col + lay.m) for lay in self.network.layouts[player]
+                if lay.factor.learned]
+
+
 def _is_identity(a: np.ndarray) -> bool:
     return a.shape[0] == a.shape[1] and bool(np.array_equal(a, np.eye(a.shape[0])))
 
@@ -154,6 +176,8 @@ def finite_arrays(game: Game) -> FiniteArrays:
 
 
 def gaussian_arrays(game: Game) -> GaussianArrays:
+    if isinstance(game, NetworkStructure):
+        raise Unsupported("a network game, not a linear-Gaussian pair")
     dec, enc = game.decoder, game.encoder
     gauss = (GaussianFixed, GaussianLearned)
     if not (isinstance(dec.family, gauss) and isinstance(enc.family, gauss) and isinstance(dec.lift, Affine)
@@ -174,15 +198,22 @@ def gaussian_arrays(game: Game) -> GaussianArrays:
                           np.array(dec.mask), np.array(enc.mask))
 
 
-_CACHE: "weakref.WeakKeyDictionary[Game, FiniteArrays | GaussianArrays]" = weakref.WeakKeyDictionary()
+def network_arrays(game) -> NetworkArrays:
+    return NetworkArrays(game.network, float(game.rho), np.array(game.decoder.mask), np.array(game.encoder.mask))
 
 
-def arrays(game: Game) -> FiniteArrays | GaussianArrays:
+_CACHE: "weakref.WeakKeyDictionary[Game, FiniteArrays | GaussianArrays | NetworkArrays]" = weakref.WeakKeyDictionary()
+
+
+def arrays(game: Game) -> FiniteArrays | GaussianArrays | NetworkArrays:
     """The game as plain arrays (built once per game); :class:`Unsupported` when the certifier
     has no exact model."""
     if game.engine is None:
         raise Unsupported(f"{game.name}: no exact engine (sampled games cannot be certified)")
     out = _CACHE.get(game)
+    if out is None and isinstance(game, NetworkStructure):
+        out = network_arrays(game)
+        _CACHE[game] = out
     if out is None:
         out = finite_arrays(game) if game.decoder.family.finite and game.encoder.family.finite \
             else gaussian_arrays(game)
