@@ -132,6 +132,24 @@ class GameModel:
             blocks["ell"] = np.log(var)
         return obj.layout.pack(blocks)
 
+    def params_from_elbo(self, game: NetworkGame, vec: np.ndarray) -> Params:
+        """The game's parameters of part 1's parameter vector (the inverse of ``elbo_vector``)."""
+        from .game_params import encoder_block
+
+        b = self.elbo_objective().layout.unpack(np.asarray(vec, float))
+        var = np.exp(b["ell"]) if self.learned else None
+        block = lambda W, n: encoder_block(W, var if var is not None else np.full(n, 1.0), self.learned)
+        if self.model == "vae":
+            return game.params(b["U"], block(b["W"], self.k))
+        if self.model == "cvae":
+            return game.params(np.hstack([b["U1"], b["U2"]]), block(np.hstack([b["W1"], b["W2"]]), self.k))
+        D, (d1, d2) = b["U1"].shape[0], (self.dims["d1"], self.dims["d2"])
+        theta, enc2 = np.zeros((D + d1, d1 + d2)), block(b["W2"], d2)
+        theta[:D, :d1], theta[D:, d1:] = b["U1"], b["U2"]
+        phi = np.zeros((d1 + d2, D + enc2.shape[1]))
+        phi[:d1, :D], phi[d1:, D:] = b["W1"], enc2
+        return game.params(theta, phi)
+
     def solution(self, game: NetworkGame, params: Params, source: str):
         """Per-mode values of ``params`` in part 1's conventions, with the beta = 1 loss there."""
         obj, vec = self.elbo_objective(), self.elbo_vector(game, params)

@@ -94,4 +94,5 @@ class CollapseResult:
         return jsonable({"model": self.model, "objective": self.objective, "settings": self.settings,
                          "data": self.data, "theory": self.theory, "optimum": self.optimum, "trained": self.trained,
                          "global_minimum": self.global_minimum, "agreement": self.agreement,
-                         "verdicts": [[v.to_dict() for v in row] for row in self.verdicts], "notes": list(self.notes)})
+                         "verdicts": [[v.to_dict() for v in row] for row in self.verdicts], "notes": list(self.notes),
+                         "game": self.game})
