@@ -238,3 +238,26 @@ def test_counterexample_learned_sigma2_collapses_fewer_level1_modes_in_the_game(
     small = collapse.hvae(np.array([[0.3]]), sigma2=0.2, **dict(HV, sigma1=0.4))
     learned2 = collapse.hvae(np.array([[0.3]]), sigma2="learned", **dict(HV, sigma1=0.4))
     assert small.verdicts[1][0].status is Status.REFUTED and learned2.verdicts[1][0].status is Status.CERTIFIED
+
+
+def test_threshold_figure_data_and_drawing():
+    """The figure's data: the ELBO threshold at beta = 1 is the game's, and every certified game verdict on the
+    grid lies on the side of the game's threshold it says (active above, collapsed below)."""
+    from matplotlib.figure import Figure
+
+    from expfam_nash.collapse.game_experiments import threshold_comparison
+    from expfam_nash.experiments import FIGURES
+    from expfam_nash.plot.collapse import plot_threshold_comparison
+
+    data = threshold_comparison(points=4)
+    for panel in data["vae"]:
+        at_one = int(np.argmin(np.abs(np.log(panel["betas"]))))
+        assert panel["elbo_threshold"][at_one] == pytest.approx(panel["game_threshold"], rel=1e-12)
+        for lam, v in zip(panel["grid"], panel["game_verdicts"]):
+            assert v == ("active" if lam > panel["game_threshold"] else "collapsed")
+    for panel in data["hvae"]:
+        at_one = int(np.argmin(np.abs(np.log(panel["beta2s"]))))
+        assert panel["elbo_threshold"][at_one] == pytest.approx(panel["game_threshold"], rel=1e-12)
+        for lam, v in zip(panel["grid"], panel["game_verdicts"]):
+            assert v[0] == ("active" if lam > panel["game_threshold"][0] else "collapsed")
+    assert isinstance(plot_threshold_comparison(data), Figure) and "collapse_thresholds" in FIGURES
