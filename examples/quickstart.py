@@ -12,7 +12,7 @@ import expfam_nash as en
 game = en.models.linear_gaussian(eigenvalues=[3.0, 1.0], latent_dim=1, decoder_var=0.5, encoder_var=0.8)
 print(game.describe())
 
-# %% 2. Solve: gradient flow, Newton polish, then certificates (residual, Nash gap, spectrum, stability).
+# %% 2. Solve: gradient flow, Newton polish, then certified verdicts (existence within an enclosure radius, stability, Nash-gap bound).
 eq = en.solve(game, seed=0)
 print(eq.summary())
 assert eq.converged and eq.stable
@@ -36,11 +36,11 @@ for name, algorithm, steps in [("simultaneous", alg.simultaneous(game, 0.2), 400
 fig = plot_convergence(runs, title="Three algorithms on the linear-Gaussian pair")
 fig.savefig("quickstart_convergence.png", dpi=80)
 
-# %% 5. A game without a finite equilibrium: the unregularised Bernoulli pair escapes to infinity.
-escaping = en.solve(en.models.bernoulli("random:6:0", latent_dim=3), seed=0, max_steps=5000)
-print("rho = 0:  ", "escapes" if escaping.diverged else "converges" if escaping.converged else "stalls")
+# %% 5. The unregularised Bernoulli pair: its parameters grow like log t; no escape certificate exists, so it is undecided.
+growing = en.solve(en.models.bernoulli("random:6:0", latent_dim=3), seed=0, max_steps=5000)
+print("rho = 0:  ", growing.status, "--", growing.verdicts["escape"].summary())
 penalised = en.solve(en.models.bernoulli("random:6:0", latent_dim=3, rho=0.1), seed=0)
-print("rho = 0.1:", "converges" if penalised.converged else "does not converge")
+print("rho = 0.1:", penalised.status, f"(enclosure radius {penalised.enclosure_radius:.2g})")
 
 # %% 6. The claims register: every claim of the theory with its verdict and evidence.
 from expfam_nash.verification.claims import register_table

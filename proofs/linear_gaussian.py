@@ -189,9 +189,16 @@ def body(p: Proof) -> None:
         res = en.solve(game, seed=0)
         gain = float(res.invariants["gain"][0])
         stable_gains = [br.gain for br in brs if br.stable]
-        hit = any(abs(gain - g_) < 1e-6 for g_ in stable_gains) if stable_gains else (0 <= gain < 1)
+        if stable_gains:        # solve certifies an equilibrium on a stable branch
+            hit = res.converged and any(abs(gain - g_) < 1e-6 for g_ in stable_gains)
+        else:                   # both learned: the run ends on the continuum w^2 + s = lam, t = s / lam
+            s_e = game.decoder.family.noise_variances(res.params.theta)[0]
+            t_e = game.encoder.family.noise_variances(res.params.phi)[0]
+            w_e = game.decoder.family.location_coefficients(res.params.theta)[0, 0]
+            hit = abs(w_e ** 2 + s_e - lam) < 1e-6 * lam and abs(t_e - s_e / lam) < 1e-6
         p.check(f"lam={lam}, s={s}, t={t}: branches {[(br.name, br.stable) for br in brs]} are engine equilibria with the same "
-                f"stability; solve -> gain {gain:.6g}", ok and hit and res.converged)
+                f"certified stability; solve -> gain {gain:.6g}" + ("" if stable_gains else " on the continuum"),
+                ok and hit)
 
 
 def run() -> bool:

@@ -62,6 +62,21 @@ def body(p: Proof) -> None:
     p.note("alpha = 0 (a = 0): J_p = u_z J_q and J_q = v_x J_p give u_z v_x = 1 for all (x, z), so u = kappa, v = 1/kappa; "
            "summing J_p = kappa J_q over (x, z) gives kappa = 1: J_p = J_q, a coupling")
 
+    p.step("alpha > 0, any positive marginals: the marginal equations are a contraction in log coordinates")
+    A, B, C = sp.symbols("a_ b_ c_", positive=True)
+    F = A * (1 + C * B) / (1 - C ** 2 * A * B)              # alpha F, the constant alpha dropped (log-derivatives)
+    dlog_a = sp.diff(sp.log(F), A) * A
+    dlog_b = sp.diff(sp.log(F), B) * B
+    pq = C ** 2 * A * B
+    p.zero("d log F / d log a - 1/(1 - p),  p = c^2 a b", dlog_a - 1 / (1 - pq))
+    p.zero("d log F / d log b - (c b/(1 + c b) + p/(1 - p))", dlog_b - (C * B / (1 + C * B) + pq / (1 - pq)))
+    ratio = sp.simplify(dlog_b / dlog_a)
+    p.zero("rho = (d log F / d log b) / (d log F / d log a) - (p + (1 - p) q/(1 + q)),  q = c b",
+           ratio - (pq + (1 - pq) * C * B / (1 + C * B)))
+    p.zero("1 - rho - (1 - p)/(1 + q)   [> 0 on the domain p < 1]", 1 - ratio - (1 - pq) / (1 + C * B))
+    p.note("so |d log u_z| <= max rho |d log v|, rho < 1: U and V contract the sup-norm of log ratios, and two "
+           "solutions would give D_u <= r r' D_u with r r' < 1 (proofs/tabular.md)")
+
     p.step("alpha > 0: the labelled joint itself is an equilibrium (symbolic L, 2x2 and 2x3, symbolic alpha, rho = 0)")
     for shape in ((2, 2), (2, 3)):
         Lm = sp.Matrix(*shape, sp.symbols(f"L0:{shape[0] * shape[1]}", positive=True))
@@ -97,12 +112,28 @@ def body(p: Proof) -> None:
         p.check(f"{nx}x{nz} alpha = 0: coupling residual < 1e-12, {kdim} zero eigenvalues, the rest < 0",
                 game.residual(prm) < 1e-12 and np.all(np.abs(eig[:kdim]) < 1e-10) and eig[kdim] < -1e-8,
                 f"largest nonzero Re {eig[kdim]:.3g}")
+        _distinct_marginals_check(p, nx, nz, rng)
         for a_ in (0.1, 0.6):
             ga = models.tabular(Pn, alpha=a_)
             star = ga.params(*coupling_parameters(Pn))
             dist = max(np.abs(en.solve(ga, seed=s).params.theta - star.theta).max() for s in range(3))
             p.check(f"{nx}x{nz} alpha = {a_}: pi_L is a stable equilibrium and 3 solves from random starts reach it",
                     ga.residual(star) < 1e-12 and en.stability(ga, star).stable and dist < 1e-5, f"max distance {dist:.1e}")
+
+
+def _distinct_marginals_check(p: Proof, nx: int, nz: int, rng) -> None:
+    """A labelled joint whose marginals are not the data and the prior: three solves meet at one point."""
+    import expfam_nash as en
+    from expfam_nash.environment import Finite, FiniteJoint
+
+    base = en.models.tabular(rng.dirichlet(np.ones(nx * nz)).reshape(nx, nz), alpha=0.2)
+    lab = FiniteJoint(base.labeled.x_points, base.labeled.z_points, rng.dirichlet(np.ones(nx * nz)).reshape(nx, nz))
+    game = en.Game(base.decoder, base.encoder, Finite(base.data.points, rng.dirichlet(np.ones(nx))),
+                   Finite(base.prior.points, rng.dirichlet(np.ones(nz))), labelled=lab, alpha=0.2)
+    ends = [en.solve(game, seed=s).params for s in range(3)]
+    spread = max(np.abs(e.theta - ends[0].theta).max() for e in ends)
+    p.check(f"{nx}x{nz} alpha = 0.2, labelled marginals != data, prior: 3 solves reach one point",
+            all(game.residual(e) < 1e-10 for e in ends) and spread < 1e-6, f"spread {spread:.1e}")
 
 
 def run() -> bool:

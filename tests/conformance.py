@@ -125,17 +125,29 @@ def check_result(result, options: dict | None = None) -> dict:
     return d
 
 
+STATUSES = ("certified", "refuted", "undecided")
+
+
 def check_equilibrium_result(result, method: str, tol: float) -> None:
-    """solve's certificate fields and their consistency."""
+    """solve's verdicts, certificate numbers and their consistency: every boolean is true only when
+    its verdict is certified, and a converged result carries an enclosure radius."""
     d = check_result(result, {"method": method, "tol": tol})
     for key in ("converged", "diverged", "residual", "nash_gap", "stable", "jacobian_eigenvalues", "iterations",
-                "params", "invariants", "max_stable_step", "orbit_dimension", "neutral_directions"):
+                "params", "invariants", "max_stable_step", "orbit_dimension", "neutral_directions", "verdicts",
+                "enclosure_radius", "lyapunov_margin", "nash_gap_bound", "certified"):
         assert key in d, key
     assert all(len(e) == 2 for e in d["jacobian_eigenvalues"])
+    for name in ("existence", "convergence", "stability", "uniqueness", "continuum", "escape", "nash_gap"):
+        v = d["verdicts"][name]
+        assert v["status"] in STATUSES and v["reason"], (name, v)
+    assert d["converged"] == (d["verdicts"]["convergence"]["status"] == "certified")
+    assert d["diverged"] == (d["verdicts"]["escape"]["status"] == "certified")
     assert not (result.converged and result.diverged)
     if result.converged:
-        assert result.residual <= tol
+        assert d["verdicts"]["existence"]["status"] == "certified"
+        assert d["enclosure_radius"] is not None and 0 <= d["enclosure_radius"] < np.inf
     if result.stable:
-        assert result.converged
-        order = np.argsort(np.abs(result.jacobian_eigenvalues))
-        assert np.all(result.jacobian_eigenvalues[order[result.orbit_dimension:]].real < 0)
+        assert result.converged and d["verdicts"]["stability"]["status"] == "certified"
+        assert d["lyapunov_margin"] is not None and d["lyapunov_margin"] > 0
+    if not d["certified"]:
+        assert all(v["status"] == "undecided" for v in d["verdicts"].values())

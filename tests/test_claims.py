@@ -66,35 +66,84 @@ def test_claim1_strictness_is_the_feature_rank_condition(case):
             assert top > -1e-12 * max(1.0, np.abs(h).max())
 
 
+@pytest.mark.parametrize("lift", ["fourier", "repeated"])
+def test_claim1_rank_deficient_features_leave_a_flat_direction(lift):
+    """The non-strict branch, reached on purpose: features that do not span (a Fourier lift of 4
+    columns on a latent support of 2 points, or a feature table with a repeated column) leave a
+    direction D (D psi(z) = 0 for every z) along which the decoder's own Hessian vanishes exactly;
+    with spanning features every direction curves."""
+    from expfam_nash.families import Features, Fourier
+
+    X, Z = binary_support(2), binary_support(1)
+    psi = Fourier(1, count=3, scale=1.5, seed=0) if lift == "fourier" else \
+        Features(Z, np.array([[0.3, 0.3, 1.0], [1.7, 1.7, 1.0]]))
+    game = en.Game(en.game.Player(en.families.Bernoulli(2), psi), en.game.Player(en.families.Bernoulli(1),
+                   en.families.Affine(2)), Finite(X, np.array([0.1, 0.2, 0.3, 0.4])), Finite(Z, np.array([0.5, 0.5])))
+    p = game.init(seed=0, scale=2.0)
+    h_p = game.own_hessians(p)[0]
+    feats = game.engine.weighted_pairs("decoder")[1]
+    null = np.linalg.svd(feats)[2][-1]                    # D psi = 0 for every weighted pair
+    assert np.abs(feats @ null).max() <= 1e-12
+    D = np.kron(np.eye(2)[0], null)                       # row 0 of theta moves along the null vector
+    assert np.abs(h_p @ D).max() <= 1e-12 * np.abs(h_p).max()
+    assert np.linalg.eigvalsh(h_p).max() > -1e-12 * np.abs(h_p).max()
+    spanning = en.models.bernoulli(Finite(X, np.array([0.1, 0.2, 0.3, 0.4])), latent_dim=1)
+    assert np.linalg.eigvalsh(spanning.own_hessians(spanning.init(seed=0, scale=2.0))[0]).max() < 0
+
+
 # -- claim 2: best responses ---------------------------------------------------------------------
 @given(finite_games())
 def test_claim2_recession_certificate_decides_attainment(case):
+    """Where the LP finds a recession direction, one is certified independently of the code that uses
+    it: in exact rational arithmetic (the LP's vertex or an interior point of the cone), then by its
+    slope <D, grad U> > 0 at random points against random opponents (so no best response exists
+    anywhere). Where it finds none, Newton attains a maximiser."""
+    from expfam_nash.certify.escape import certified_recession
+
     game, params = case
+    rng = np.random.default_rng(0)
     for idx, player in enumerate(("decoder", "encoder")):
         cert = game.recession_certificate(player)
-        br = game.best_response(params, player)
         if cert is None:
+            br = game.best_response(params, player)
             assert br.attained and br.gradient_norm <= 1e-8 * max(1.0, abs(br.value))
             continue
-        assert not br.attained
-        values = []
-        for s in (0.0, 1.0, 4.0, 16.0):
-            th, ph = params.theta.copy(), params.phi.copy()
-            if idx == 0:
-                th = th + s * cert
-            else:
-                ph = ph + s * cert
-            values.append(game.utilities(en.Params(th, ph))[idx])
-        assert np.all(np.diff(values) > 0), values
+        exact = certified_recession(game, player)
+        assert exact is not None
+        for _ in range(3):
+            q = game.init(seed=int(rng.integers(1000)), scale=4.0)
+            g = game.gradient(q)
+            assert float(np.sum((g.theta if idx == 0 else g.phi) * exact)) > 0
+
+
+def test_claim2_an_lp_vertex_that_rounding_breaks_is_certified_from_the_interior():
+    """A constant pixel seen through a 3-column feature table (found by the property test): the
+    LP's vertex direction has a constraint at 0 in floating point that snapping to rationals breaks;
+    an interior point of the recession cone is certified exactly."""
+    from expfam_nash.certify.adapters import recession as pairs_of
+    from expfam_nash.certify.escape import certified_recession, verify_recession
+    from expfam_nash.families import Features
+
+    Z = binary_support(1)
+    table = np.array([[0.379668974885706, -1.8875993871702208, 1.0], [-0.04415799397832963, 1.7791259827385877, 1.0]])
+    game = en.Game(en.game.Player(en.families.Bernoulli(1), Features(Z, table)),
+                   en.game.Player(en.families.Bernoulli(1), en.families.Affine(1)),
+                   Finite(np.array([[1.0]]), np.array([1.0])), Finite(Z, np.array([0.44847872, 0.55152128])))
+    vertex, _, info = pairs_of(game, "decoder")
+    assert vertex is not None and not verify_recession(info[3], info[0], info[1], info[2], vertex)[1]
+    D = certified_recession(game, "decoder")
+    assert D is not None and np.all(table @ D[0] > 0)        # every pair strictly: the bit is always 1
 
 
 def test_counterexample_constant_pixel_has_no_finite_equilibrium():
     game = en.models.bernoulli("independent:0.3,1.0", latent_dim=1, l2=0.5)
     assert game.recession_certificate("decoder") is not None
     eq = en.solve(game, seed=0, max_steps=3000)
-    assert eq.diverged and not eq.converged
+    assert eq.diverged and not eq.converged and eq.verdicts["escape"].status.value == "certified"
     verdict = verify(game, starts=4, seed=0, max_steps=2000)
     assert verdict.nonexistence and not verdict.unique and verdict.converged == 0
+    assert verdict.verdicts["existence"].status.value == "refuted"
+    assert verdict.verdicts["uniqueness"].status.value == "refuted" and verdict.escaped == 4
 
 
 # -- claim 3: existence ----------------------------------------------------------------------------
@@ -105,7 +154,7 @@ def test_claim3_penalised_tabular_games_have_a_finite_equilibrium(nx, nz, seed, 
     for pl in (game.decoder, game.encoder):               # one-hot lifts: every coordinate is penalised
         assert np.array_equal(pl.penalty_mask, pl.mask)
     eq = en.solve(game, seed=seed % 97)
-    assert eq.converged and not eq.diverged and eq.nash_gap <= 1e-10
+    assert eq.converged and not eq.diverged and eq.verdicts["nash_gap"].holds and eq.nash_gap_bound <= 1e-10
 
 
 @given(st.integers(2, 5), st.integers(1, 3), st.integers(0, 10 ** 6), st.sampled_from([0.0, 0.3]),
@@ -139,66 +188,106 @@ def test_claim4_rosen_level_makes_the_game_diagonally_strictly_concave(nx, nz, s
     assert verdict.unique and verdict.classes[0].representative.stable
 
 
-@given(finite_games())
-def test_claim4_point_certificate_implies_stability(case):
-    game, params = case
-    eq = en.solve(game, init=params, max_steps=3000)
-    if not eq.converged:
-        return
-    if point_certificate(game, eq.params).holds:
+@given(st.sampled_from(["tabular", "bernoulli"]), st.integers(0, 10 ** 6), st.sampled_from([0.02, 0.1, 0.4]),
+       st.sampled_from([0.0, 0.1]))
+def test_claim4_point_certificate_implies_stability(kind, seed, alpha, rho):
+    """Anchored games, which always have a certified equilibrium (no example is skipped): a Rosen
+    certificate at the point, verified over the enclosure of J, is a diagonal Lyapunov function, so
+    stability must be certified; a certified saddle never carries one."""
+    game = en.models.tabular(f"random:3:3:{seed}", alpha=alpha, rho=rho) if kind == "tabular" else \
+        anchored_bernoulli_game(3, 1, alpha, rho, seed)
+    eq = en.solve(game, seed=seed % 7)
+    assert eq.converged, eq.summary()
+    rosen = point_certificate(game, eq.params, certificate=eq.certificate)
+    assert rosen.rigorous
+    if rosen.holds:
         assert eq.stable
+    if eq.verdicts["stability"].status.value == "refuted":
+        assert not rosen.holds
+
+
+def test_claim4_point_certificate_fails_at_a_certified_saddle():
+    game = en.models.bernoulli("random:6:0", latent_dim=3)
+    eq = en.solve(game, init=collapsed_start(game))
+    assert eq.converged and eq.verdicts["stability"].status.value == "refuted"
+    rosen = point_certificate(game, eq.params, certificate=eq.certificate)
+    assert rosen.rigorous and not rosen.holds
 
 
 # -- claim 5: counterexamples to "unique and stable" -----------------------------------------------
 def test_counterexample_linear_gaussian_has_a_collapsed_saddle():
     game = en.models.linear_gaussian(eigenvalues=[3.0, 1.0], latent_dim=1, decoder_var=0.5, encoder_var=0.8)
     v = verify(game, starts=6, seed=0)
-    assert not v.unique and len(v.classes) >= 2
+    assert not v.unique and len(v.classes) >= 2 and v.verdicts["uniqueness"].status.value == "refuted"
     collapsed = [c for c in v.classes if c.collapsed]
-    assert len(collapsed) == 1 and not collapsed[0].representative.stable
+    assert len(collapsed) == 1 and collapsed[0].representative.verdicts["stability"].status.value == "refuted"
     assert any(c.representative.stable and not c.collapsed for c in v.classes)
 
 
 def test_counterexample_fully_learned_linear_gaussian_is_a_continuum():
-    game = en.models.linear_gaussian(eigenvalues=[3.0], latent_dim=1, decoder_var="learned", encoder_var="learned")
+    """The closed form (proofs/linear_gaussian) certifies the continuum w^2 + s = lam, t = s / lam; the
+    engine cannot (J is singular there): every run ends undecided, on the curve."""
+    lam = 3.0
+    game = en.models.linear_gaussian(eigenvalues=[lam], latent_dim=1, decoder_var="learned", encoder_var="learned")
     v = verify(game, starts=4, seed=0, max_steps=3000)
-    assert v.continuum and not v.unique
-    assert all(c.unexplained_neutral == 1 for c in v.classes)
+    assert v.continuum and not v.unique and v.verdicts["uniqueness"].status.value == "refuted"
+    assert "closed form" in v.verdicts["continuum"].reason and not v.classes
+    end = en.solve(game, seed=0, max_steps=3000)
+    assert end.verdicts["existence"].status.value == "undecided" and end.residual < 1e-9
+    s_var = game.decoder.family.noise_variances(end.params.theta)[0]
+    t_var = game.encoder.family.noise_variances(end.params.phi)[0]
+    w = game.decoder.family.location_coefficients(end.params.theta)[0, 0]
+    assert abs(w * w + s_var - lam) < 1e-6 * lam and abs(t_var - s_var / lam) < 1e-6
 
 
 def test_counterexample_tabular_without_anchor_is_a_continuum():
     game = en.models.tabular("random:3:3:0")
     v = verify(game, starts=6, seed=0)
     assert v.continuum and not v.unique
-    assert all(c.representative.neutral_directions == (3 - 1) * (3 - 1) for c in v.classes)
+    for c in v.classes:
+        cont = c.representative.verdicts["continuum"]
+        assert cont.holds and cont.evidence["dimension"] == (3 - 1) * (3 - 1)
 
 
-def test_counterexample_bernoulli_escapes_past_an_unstable_collapsed_point():
+def test_counterexample_bernoulli_has_several_unstable_equilibria_and_runs_that_grow():
+    """rho = 0: the equilibria found are certified saddles, certified distinct (so not unique); most
+    runs grow like log t without a certified equilibrium or escape (undecided, evidence of escape)."""
     game = en.models.bernoulli("random:6:0", latent_dim=3)
     v = verify(game, starts=8, seed=0)
-    assert v.escaped >= 1 and not v.unique
-    collapsed = [c for c in v.classes if c.collapsed]
-    assert collapsed and not any(c.representative.stable for c in v.classes)
+    assert v.verdicts["uniqueness"].status.value == "refuted" and len(v.classes) >= 2
+    assert all(c.representative.verdicts["stability"].status.value == "refuted" for c in v.classes)
+    assert any(c.collapsed for c in v.classes) and v.not_converged >= 1 and v.escaped == 0
 
 
 # -- claim 6: anchored games -----------------------------------------------------------------------
-@given(st.integers(2, 3), st.integers(2, 3), st.integers(0, 10 ** 6), st.sampled_from([0.05, 0.4, 1.0]),
-       st.sampled_from([0.0, 0.3]))
-def test_claim6_anchored_tabular_games_have_one_stable_class(nx, nz, seed, alpha, rho):
-    game = en.models.tabular(f"random:{nx}:{nz}:{seed}", labeled_weight=alpha, l2=rho)
-    v = verify(game, starts=6, seed=seed)
-    assert v.unique, v.summary()
-    assert v.classes[0].representative.stable
+@given(st.integers(2, 3), st.integers(2, 3), st.integers(0, 10 ** 6), st.sampled_from([0.01, 0.05, 0.4]))
+def test_claim6_anchored_tabular_games_have_a_certified_unique_stable_equilibrium(nx, nz, seed, alpha):
+    """rho = 0: the anchored-tabular theorem certifies uniqueness; verify certifies the class stable."""
+    game = en.models.tabular(f"random:{nx}:{nz}:{seed}", alpha=alpha)
+    v = verify(game, starts=4, seed=seed)
+    assert v.unique and "anchored-tabular theorem" in v.verdicts["uniqueness"].reason, v.summary()
+    assert len(v.classes) == 1 and v.classes[0].stable
 
 
-@given(st.integers(2, 3), st.integers(1, 2), st.integers(0, 10 ** 6), st.sampled_from([0.4, 1.0]),
+@given(st.integers(2, 3), st.integers(2, 3), st.integers(0, 10 ** 6), st.sampled_from([0.05, 0.4]))
+def test_claim6_penalised_anchored_tabular_games_have_one_stable_class(nx, nz, seed, alpha):
+    """rho = 0.3 (below the Rosen level): one certified stable class from every start; uniqueness
+    is then evidence, not a certificate (undecided)."""
+    game = en.models.tabular(f"random:{nx}:{nz}:{seed}", alpha=alpha, rho=0.3)
+    v = verify(game, starts=4, seed=seed)
+    assert len(v.classes) == 1 and v.classes[0].stable and v.converged == 4, v.summary()
+    assert v.verdicts["uniqueness"].status.value == "undecided" and not v.unique
+
+
+@given(st.integers(2, 3), st.integers(1, 2), st.integers(0, 10 ** 6), st.sampled_from([0.4, 0.7]),
        st.sampled_from([0.0, 0.1]))
 def test_claim6_strongly_anchored_bernoulli_games_have_one_stable_class(d, k, seed, alpha, rho):
-    """Only alpha in {0.4, 1}: weaker anchors are refuted (the regression test below)."""
+    """alpha in {0.4, 0.7} (weaker anchors are refuted below): one certified stable class from every
+    start; no theorem certifies uniqueness here (undecided)."""
     game = anchored_bernoulli_game(d, k, alpha, rho, seed)
-    v = verify(game, starts=6, seed=seed)
-    assert v.unique, v.summary()
-    assert v.classes[0].representative.stable
+    v = verify(game, starts=4, seed=seed)
+    assert len(v.classes) == 1 and v.classes[0].stable and v.converged == 4, v.summary()
+    assert v.verdicts["uniqueness"].status.value == "undecided"
 
 
 def test_counterexample_weakly_anchored_bernoulli_has_two_stable_classes():
@@ -208,15 +297,17 @@ def test_counterexample_weakly_anchored_bernoulli_has_two_stable_classes():
     for alpha, n_classes in ((0.05, 3), (0.1, 2), (0.2, 1)):
         v = verify(anchored_bernoulli_game(3, 1, alpha, 0.0, seed=1234), starts=16, seed=0)
         assert len(v.classes) == n_classes and v.escaped == 0, v.summary()
+        assert v.verdicts["uniqueness"].status.value == ("refuted" if n_classes > 1 else "undecided")
     v = verify(anchored_bernoulli_game(3, 1, 0.1, 0.0, seed=1234), starts=16, seed=0)
-    assert sum(c.representative.stable for c in v.classes) == 2 and v.symmetry.order == 1
+    assert sum(c.stable for c in v.classes) == 2 and v.symmetry.order == 1
+    assert "invariants are certified different" in v.verdicts["uniqueness"].reason
 
 
-@given(st.integers(2, 4), st.integers(2, 4), st.integers(0, 10 ** 6), st.sampled_from([0.05, 0.3, 1.0]))
+@given(st.integers(2, 4), st.integers(2, 4), st.integers(0, 10 ** 6), st.sampled_from([0.05, 0.3, 0.7]))
 def test_claim6_anchored_tabular_equilibrium_is_the_labelled_joint(nx, nz, seed, alpha):
     game = en.models.tabular(f"random:{nx}:{nz}:{seed}", labeled_weight=alpha)
     eq = en.solve(game, seed=0)
-    assert eq.converged
+    assert eq.converged and eq.stable
     table = game.labeled.table
     p = game.engine.decoder_table(eq.params.theta)                      # p(x|z)
     np.testing.assert_allclose(p, table / table.sum(0), atol=1e-8)

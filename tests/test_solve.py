@@ -29,26 +29,36 @@ def test_isotropic_latent_rotation_is_the_only_neutral_direction():
     assert eq.orbit_dimension == 1 and eq.neutral_directions == 1
 
 
-def test_escape_is_reported_as_divergence_not_convergence():
-    # the unregularised Bernoulli pair on random weighted data: no finite equilibrium is reached,
-    # the norm grows like log(t) while the residual shrinks
+def test_a_run_whose_norm_grows_is_never_reported_converged():
+    """The unregularised Bernoulli pair on random weighted data: the flow's norm grows like log(t)
+    while the residual shrinks. No recession direction holds for every opponent, so escape is not
+    certified either: undecided, with the growth as evidence."""
     game = en.models.bernoulli("random:6:0", latent_dim=3)
     eq = en.solve(game, seed=0)
-    assert eq.diverged and not eq.converged and not eq.stable
-    assert eq.escape.escaping and eq.escape.slope > 0
+    assert not eq.converged and not eq.stable and not eq.diverged
+    assert eq.verdicts["escape"].status.value == "undecided"
+    assert eq.verdicts["existence"].status.value == "undecided"
+    assert eq.verdicts["escape"].evidence["norm_growth_per_efold"] > 0.1
+    assert eq.escape.escaping and eq.escape.slope > 0          # the trajectory's test: evidence only
+    assert eq.polish is not None and not eq.polish["accepted"]
 
 
 def test_constant_pixel_makes_the_decoder_escape():
     game = en.models.bernoulli("independent:0.3,0.6,1.0", latent_dim=1)
     eq = en.solve(game, seed=0)
     assert eq.diverged and not eq.converged
+    assert eq.verdicts["escape"].status.value == "certified" and eq.recession["player"] == "decoder"
+    D = eq.recession["direction"]
+    assert np.all(D[:2] == 0) and D[2, -1] > 0 and D[2, 0] >= 0     # only the constant pixel's row moves
     assert not eq.best_response_attained
 
 
 def test_regularised_bernoulli_converges_to_stable_point():
     game = en.models.bernoulli("random:6:0", latent_dim=3, l2=0.1)
     eq = en.solve(game, seed=0)
-    assert eq.converged and eq.stable and eq.residual <= 1e-10 and eq.nash_gap <= 1e-12
+    assert eq.converged and eq.stable and eq.residual <= 1e-10
+    assert eq.verdicts["nash_gap"].status.value == "certified" and eq.nash_gap_bound <= 1e-20
+    assert 0 < eq.enclosure_radius <= 1e-9 * eq.params.norm() and eq.lyapunov_margin > 0
     assert 0 < eq.max_stable_step < np.inf
 
 
@@ -103,7 +113,7 @@ def test_stability_flags_a_saddle():
     p = game.params(np.zeros((1, 2)), np.zeros((1, 2)))
     assert game.residual(p) < 1e-14
     st = en.stability(game, p)
-    assert not st.stable and st.eigenvalues.real.max() > 0
+    assert not st.stable and st.verdict.status.value == "refuted" and st.eigenvalues.real.max() > 0
 
 
 def test_flow_keeps_learned_variances_in_their_domain():

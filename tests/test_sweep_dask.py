@@ -54,7 +54,11 @@ def test_verify_grid_rows_match_verify_in_this_process(client, tmp_path):
         v = verify(game, starts=2, seed=0, max_steps=2000)
         assert (row.unique, row.continuum, row.classes, row.escaped) == (v.unique, v.continuum, len(v.classes),
                                                                          v.escaped)
-    assert table["unique"].sum() >= 4 and table["continuum"].any()   # alpha = rho = 0 tabular: a continuum
+    # certified unique: exactly the anchored cells without penalty (alpha = 0.5, rho = 0: the anchored-tabular
+    # theorem); alpha = rho = 0: a certified continuum; rho = 0.1 is below the Rosen level: undecided
+    anchored = (table["alpha"] == 0.5) & (table["rho"] == 0.0)
+    assert list(table["unique"]) == list(anchored) and list(table["uniqueness_status"][anchored]) == ["certified"] * 2
+    assert list(table["continuum"]) == list((table["alpha"] == 0.0) & (table["rho"] == 0.0))
     again = run(VERIFY, out, client=client, progress=False)            # everything done: nothing recomputed
     assert again.skipped == 8 and again.computed == 0 and again.tasks == 0
 

@@ -126,7 +126,12 @@ class Enclosure:
         return Ball.concatenate([gt, gp])
 
     def jacobian(self, center, radius=None) -> Ball:
-        """Ball matrix containing J(v) for every v in the box center +- radius."""
+        """Ball matrix containing J(v) for every v in the box center +- radius (on a box too
+        large for binary64 the ball is not finite: callers test ``is_finite``)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._jacobian(center, radius)
+
+    def _jacobian(self, center, radius) -> Ball:
         theta, phi = self._inputs(center, radius)
         self._check_domain(theta, phi)
         if self.method == "ball" and self.finite:

@@ -26,7 +26,7 @@ from . import arb as arb_backend
 from .adapters import Unsupported
 from .ball import grow
 from .enclosure import METHODS, Enclosure, OutsideDomain
-from .krawczyk import krawczyk
+from .krawczyk import approximate_inverse, krawczyk
 from .linalg import balance
 from .lyapunov import InertiaOutcome, inertia
 from .newton import newton_kantorovich, polish
@@ -134,8 +134,11 @@ def _full_route(game, enc, given, polish_steps, min_radius) -> dict:
         return dict(base, existence=_u(f"no equilibrium certified: {why}", **ev),
                     uniqueness=_u("no equilibrium certified"), stability=_u("no equilibrium certified"),
                     continuum=cont, enclosure_radius=None, box_radius=None, decay=float("nan"))
-    stab = _blockwise_inertia(kr.jacobian, orbits.isotypic_blocks(center, adapters.flip_signs(game))
-                              if not enc.finite else [np.arange(center.size)], _linalg(enc))
+    blocks = orbits.isotypic_blocks(center, adapters.flip_signs(game)) if not enc.finite else [np.arange(center.size)]
+    stab = _blockwise_inertia(kr.jacobian, blocks, _linalg(enc))
+    if stab.status == "undecided" and mr is None:        # a tighter box may decide it: refine the center
+        kr, stab, center = _refined(enc, kr, stab, blocks, center)
+        base["center"] = center
     timings["stability"] = time.perf_counter() - t - t_polish - t_k
     radius = float(np.max(kr.enclosure_radius)) if kr.enclosure_radius.size else 0.0
     return dict(base,
@@ -145,7 +148,31 @@ def _full_route(game, enc, given, polish_steps, min_radius) -> dict:
                 stability=_stability_verdict(stab),
                 continuum=Verdict.refuted("the equilibrium is isolated: the unique zero in a box around it"),
                 enclosure_radius=kr.enclosure_radius, box_radius=kr.box_radius,
-                decay=stab.decay, jacobian=kr.jacobian)
+                decay=stab.decay, jacobian=kr.jacobian, gradient=kr.gradient,
+                lyapunov=stab if stab.scaling is not None else None)
+
+
+def _refined(enc, kr, stab, blocks, center, rounds: int = 3):
+    """Up to ``rounds`` Newton steps x <- x - R g(x) with g evaluated in arb when available (the
+    midpoint of the Krawczyk operator): in binary64 a zero with tiny curvature cannot be located
+    more closely than rounding allows, and a box that is wide for its Lyapunov margin leaves the
+    stability undecided. Each refined point is certified afresh; the tightest success is kept."""
+    best = (kr, stab, center)
+    for _ in range(rounds):
+        R = approximate_inverse(best[0].jacobian.mid)
+        if R is None:
+            break
+        g = enc.gradient(best[2], precise=True)
+        new = best[2] - R @ g.mid
+        if not np.all(np.isfinite(new)):
+            break
+        kr2 = krawczyk(enc, new, linalg=_linalg(enc))
+        if not (kr2.success and np.max(kr2.enclosure_radius) < np.max(best[0].enclosure_radius)):
+            break
+        best = (kr2, _blockwise_inertia(kr2.jacobian, blocks, _linalg(enc)), new)
+        if best[1].status != "undecided":
+            break
+    return best
 
 
 def _orbit_route(game, enc, given, gens, polish_steps) -> dict:
@@ -244,10 +271,13 @@ def _dimension_reason(enc, center) -> str:
     try:
         J = enc.float_jacobian(center)
         d = balance(J)
-        s = np.linalg.svd(J * (d[None, :] / d[:, None]), compute_uv=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = np.linalg.svd(J * (d[None, :] / d[:, None]), compute_uv=False)
     except (ValueError, np.linalg.LinAlgError):
         return "no equilibrium certified"
-    if s.size and s[-1] <= 1e-10 * s[0]:
+    if not (s.size and np.all(np.isfinite(s)) and s[0] > 0):
+        return "no equilibrium certified, so its local dimension is not either"
+    if s[-1] <= 1e-10 * s[0]:
         return ("a zero eigenvalue no symmetry explains (floating point: smallest singular value "
                 f"{s[-1] / s[0]:.1e} of the largest); local dimension not certified")
     return "no equilibrium certified, so its local dimension is not either"

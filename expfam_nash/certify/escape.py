@@ -67,22 +67,73 @@ def verify_recession(code: str, y: np.ndarray, feats: np.ndarray, free: np.ndarr
     return np.array([[float(v) for v in row] for row in Dq]), True
 
 
+def recession_certificate(game):
+    """(player, rational direction D) of a recession direction valid for every opponent strategy
+    (see the module docstring), or None. Computed once per game (it does not depend on the point)."""
+    key = "_certify_recession"
+    if key not in game.__dict__:
+        game.__dict__[key] = _recession_verdict(game)
+    return game.__dict__[key]
+
+
+def _interior_direction(family, y: np.ndarray, feats: np.ndarray, free: np.ndarray) -> np.ndarray | None:
+    """A direction D with every constraint row a of the recession LP strictly positive,
+    a . D >= t |a|_inf with the largest t <= 1 (|D| <= 1, D = 0 off ``free``), or None when t = 0 (then
+    some constraint holds only with equality and rounding D to rationals may break it). An LP vertex
+    often has constraints at exactly 0 in floating point; an interior point survives the snapping."""
+    from scipy.optimize import linprog
+
+    m, k = free.shape
+    out = np.zeros((m, k))
+    for rows, a in family.recession_blocks(y, feats):
+        fr = free[rows].ravel()
+        a = np.unique(a[:, fr], axis=0)
+        a = a[np.any(a != 0, axis=1)]
+        if a.shape[0] == 0:
+            continue
+        a = a / np.abs(a).max(axis=1, keepdims=True)
+        n = int(fr.sum())
+        res = linprog(np.r_[np.zeros(n), -1.0], A_ub=np.c_[-a, np.ones(a.shape[0])], b_ub=np.zeros(a.shape[0]),
+                      bounds=[(-1, 1)] * n + [(0, 1)], method="highs")
+        if res.status != 0 or not res.x[-1] > 1e-9:
+            return None
+        block = np.zeros(fr.size)
+        block[fr] = res.x[:-1]
+        out[rows] = block.reshape(len(rows), k)
+    return out if np.any(out) else None
+
+
+def certified_recession(game, player: str):
+    """A recession direction of ``player`` valid for every opponent, verified in exact rational
+    arithmetic (the LP's vertex, else an interior point of the cone), or None."""
+    try:
+        D, _, info = adapters.recession(game, player)
+    except Unsupported:
+        return None
+    if D is None:
+        return None
+    y, feats, free, code = info[:4]
+    Dr, ok = verify_recession(code, y, feats, free, D)
+    if ok:
+        return Dr
+    me = game.decoder if player == "decoder" else game.encoder
+    D2 = _interior_direction(me.family, y, feats, free)
+    if D2 is None:
+        return None
+    Dr, ok = verify_recession(code, y, feats, free, D2)
+    return Dr if ok else None
+
+
 def _recession_verdict(game):
     for player in ("decoder", "encoder"):
-        try:
-            D, decided, info = adapters.recession(game, player)
-        except Unsupported:
-            return None
-        if D is None:
-            continue
-        y, feats, free, code = info[:4]
-        Dr, ok = verify_recession(code, y, feats, free, D)
-        if ok:
-            return player, Dr
+        D = certified_recession(game, player)
+        if D is not None:
+            return player, D
     return None
 
 
-def _trajectory_diagnostics(trajectory) -> dict:
+def trajectory_diagnostics(trajectory) -> dict:
+    """Norm growth per e-fold of steps and residual decay over the last half of a run (floating point)."""
     if trajectory is None:
         return {}
     steps, norms, res = (np.asarray(a, dtype=np.float64) for a in trajectory)
@@ -124,7 +175,7 @@ def in_basin(cert, point: np.ndarray, method: str = "ball") -> tuple[bool, str]:
     """Is ``point`` in the certified basin (Lyapunov sublevel set inside the Krawczyk box)?"""
     if not (cert.existence.holds and cert.stability.holds and cert.route == "full" and cert.jacobian is not None):
         return False, "no certified stable equilibrium with a full-coordinate box"
-    out = inertia(cert.jacobian, "arb" if method == "arb" else "ball")
+    out = cert.lyapunov if cert.lyapunov is not None else inertia(cert.jacobian, "arb" if method == "arb" else "ball")
     if out.status != "stable" or not out.p_min > 0:
         return False, "no Lyapunov function over the box"
     d = out.scaling                                                   # V(v) = w^T P w, w = diag(d)^-1 (v - v*)
@@ -140,7 +191,7 @@ def in_basin(cert, point: np.ndarray, method: str = "ball") -> tuple[bool, str]:
     return False, f"V(end point) ~ {float(v.mid):.3g} > {c:.3g}: outside the certified basin"
 
 
-def _basin_attempts(game, center: np.ndarray, point: np.ndarray, method: str) -> tuple[bool, str]:
+def basin_attempts(game, center: np.ndarray, point: np.ndarray, method: str) -> tuple[bool, str]:
     """Krawczyk boxes around the equilibrium that reach the point, roughly round in balanced
     coordinates (radius_i = f ||diag(d)^-1 (point - center)||_inf d_i), for growing f."""
     d = balance(adapters.float_jacobian(game, center))
@@ -169,8 +220,8 @@ def certify_escape(game, params=None, *, trajectory=None, method: str = "auto",
 
     ``params``: the run's end point (optional); ``trajectory``: (steps, norms, residuals) arrays
     of the run (optional, for the diagnostics)."""
-    found = _recession_verdict(game)
-    diagnostics = _trajectory_diagnostics(trajectory)
+    found = recession_certificate(game)
+    diagnostics = trajectory_diagnostics(trajectory)
     if found is not None:
         player, D = found
         return EscapeCertificate(game.name, Verdict.certified(
@@ -188,7 +239,7 @@ def certify_escape(game, params=None, *, trajectory=None, method: str = "auto",
     diagnostics["equilibrium_near_end"] = f"existence {cert.existence.status.value}, stability " \
                                           f"{cert.stability.status.value}"
     if cert.existence.holds and cert.stability.holds:
-        ok, why = _basin_attempts(game, cert.center, v, method)
+        ok, why = basin_attempts(game, cert.center, v, method)
         diagnostics["basin"] = why
         if ok:
             return EscapeCertificate(game.name, Verdict.refuted(

@@ -14,7 +14,7 @@ must be 0 there): used for the fixed-point subspace of a symmetry group, which g
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,6 +36,7 @@ class KrawczykOutcome:
     contraction: float = float("nan")           # max_i |K(X) - x~|_i / r_i (< 1 on success)
     iterations: int = 0
     excluded: bool = False                      # 0 certainly outside g(x~) + J(X)(X - x~): no zero in X
+    gradient: Ball | None = None                # g(x~) enclosed (full coordinates; the one the test used)
 
 
 def approximate_inverse(J: np.ndarray) -> np.ndarray | None:
@@ -86,7 +87,8 @@ def krawczyk(enc, center: np.ndarray, *, restrict: np.ndarray | None = None, min
     r = np.maximum(_guess(center, enc.n_theta)[idx], floor)
     full_r = np.zeros(n)
     full_r[idx] = r
-    JX = enc.jacobian(center, full_r)
+    with np.errstate(over="ignore", invalid="ignore"):       # a huge box: checked just below
+        JX = enc.jacobian(center, full_r)
     if not JX.is_finite():
         return KrawczykOutcome(False, "the Jacobian enclosure is not finite (overflow)", center)
     R = approximate_inverse(JX.mid[np.ix_(idx, idx)])
@@ -96,16 +98,18 @@ def krawczyk(enc, center: np.ndarray, *, restrict: np.ndarray | None = None, min
     if np.all(4.0 * a_abs <= r):
         ok, k_rad, ratio = _contracts(R, JX[np.ix_(idx, idx)], a_abs, r, linalg)
         if ok:
-            return _success(idx, n, center, full_r, k_rad, JX, ratio, 1)
+            return _success(idx, n, center, full_r, k_rad, JX, ratio, 1, g_full)
     if np.any(4.0 * a_abs > r) and np.any(4.0 * product(np.abs(R), g.rad.reshape(-1, 1), "ball").mid.reshape(-1) > r):
         # the rounding bound of g (not the residual) sets the box: evaluate g(x~) in arb instead
-        g = enc.gradient(center, precise=True)[idx]
+        g_full = enc.gradient(center, precise=True)
+        g = g_full[idx]
         a_abs = product(R, g.reshape(-1, 1), linalg).reshape(-1).upper_abs()
         if np.all(4.0 * a_abs <= r):
             ok, k_rad, ratio = _contracts(R, JX[np.ix_(idx, idx)], a_abs, r, linalg)
             if ok:
-                return _success(idx, n, center, full_r, k_rad, JX, ratio, 1)
-    return _inflate(enc, center, idx, R, g, a_abs, np.maximum(4.0 * a_abs, floor), linalg)
+                return _success(idx, n, center, full_r, k_rad, JX, ratio, 1, g_full)
+    out = _inflate(enc, center, idx, R, g, a_abs, np.maximum(4.0 * a_abs, floor), linalg)
+    return replace(out, gradient=g_full) if out.success else out
 
 
 def _inflate(enc, center, idx, R, g, a_abs, r, linalg: str) -> KrawczykOutcome:
@@ -139,10 +143,11 @@ def _inflate(enc, center, idx, R, g, a_abs, r, linalg: str) -> KrawczykOutcome:
                            contraction=ratio)
 
 
-def _success(idx, n, center, full_r, k_rad, JX, ratio, it) -> KrawczykOutcome:
+def _success(idx, n, center, full_r, k_rad, JX, ratio, it, g_full=None) -> KrawczykOutcome:
     enc_r = np.zeros(n)
     enc_r[idx] = k_rad
-    return KrawczykOutcome(True, "K(X) lies in the interior of X", center, full_r, enc_r, JX, ratio, it)
+    return KrawczykOutcome(True, "K(X) lies in the interior of X", center, full_r, enc_r, JX, ratio, it,
+                           gradient=g_full)
 
 
 def _excluded(g: Ball, JX: Ball, r: np.ndarray) -> bool:

@@ -46,7 +46,7 @@ def _taylor_upper(enc: Enclosure, x: np.ndarray, y: np.ndarray, sl: slice, g_x: 
 def _at_maximiser(enc: Enclosure, y: np.ndarray, sl: slice, linalg: str):
     """(bound of sup U - U(y), mu, radius) or None (step 2 of the module docstring)."""
     g = enc.gradient(y)[sl]
-    gnorm = float(grow(float(np.sqrt(np.sum(g.upper_abs() ** 2))), sl.stop - sl.start + 3))
+    gnorm = _norm_upper(g)
     H = -enc.float_jacobian(y)[sl, sl]
     est = float(np.linalg.eigvalsh(0.5 * (H + H.T))[0])
     if not est > 0:
@@ -95,6 +95,46 @@ def _independent(game, v: np.ndarray, seed: int) -> tuple[float, dict]:
         detail[player] = dict(info, gap=max(0.0, best - u[i]))
         total += detail[player]["gap"]
     return total, detail
+
+
+def _norm_upper(g: Ball) -> float:
+    return float(grow(float(np.sqrt(np.sum(g.upper_abs() ** 2))), g.size + 3))
+
+
+def gap_from_certificate(game, cert) -> NashGapCertificate | None:
+    """A certified Nash-gap bound at ``cert.center`` from the certificate's own enclosures, with no
+    best response computed (step 2 of the module docstring with y = the center): per player, the
+    own Hessian is the diagonal block of J, enclosed on the Krawczyk box X (the other player at its
+    center, inside X); with mu = certified lambda_min(-J(X)_pp) and r = the smallest box radius over
+    the player's coordinates (a Euclidean ball of radius r lies in X), 2 |g_p| / mu < r gives
+    sup U_p - U_p(center) <= |g_p|^2 / (2 mu). None when the certificate has no full box or the
+    inequality fails (then :func:`independent_nash_gap` is the way)."""
+    if not (cert.existence.holds and cert.route == "full" and cert.gradient is not None
+            and cert.jacobian is not None and cert.box_radius is not None):
+        return None
+    linalg = "arb" if cert.method == "arb" else "ball"
+    n_theta = int(game.decoder.mask.sum())
+    n = cert.center.size
+    # one verified eigenvalue bound for both own blocks: lambda_min of blockdiag(-J_pp, -J_qq)
+    own = Ball(-cert.jacobian.mid, cert.jacobian.rad.copy())      # copies: the certificate's J stays intact
+    own.mid[:n_theta, n_theta:], own.rad[:n_theta, n_theta:] = 0.0, 0.0
+    own.mid[n_theta:, :n_theta], own.rad[n_theta:, :n_theta] = 0.0, 0.0
+    mu = lambda_min_lower(own, linalg)
+    per, total = {}, 0.0
+    for player, sl in (("decoder", slice(0, n_theta)), ("encoder", slice(n_theta, n))):
+        if sl.stop <= sl.start:
+            per[player] = {"status": "certified", "bound": 0.0, "mu": float("inf"), "radius": 0.0}
+            continue
+        gnorm = _norm_upper(cert.gradient[sl])
+        r = float(np.min(cert.box_radius[sl]))
+        if not (mu > 0 and float(grow(2.0 * gnorm / mu, 2)) < r):
+            return None
+        bound = float(grow(gnorm * gnorm / (2.0 * mu), 3))
+        per[player] = {"status": "certified", "bound": bound, "mu": mu, "radius": r}
+        total = float(grow(total + bound, 1))
+    verdict = Verdict.certified(f"Nash gap <= {total:.3g} (strong concavity of each player's utility on the "
+                                "Krawczyk box; no best response computed)", bound=total)
+    return NashGapCertificate(game.name, verdict, total, per, float("nan"), {})
 
 
 def independent_nash_gap(game, params, *, method: str = "auto", seed: int = 0) -> NashGapCertificate:

@@ -5,34 +5,69 @@ from __future__ import annotations
 import numpy as np
 
 from . import adapters
+from .linalg import balance
+
+
+def units(vec: np.ndarray, n_theta: int, jac_diag: np.ndarray | None = None) -> np.ndarray:
+    """A unit per coordinate: |v_i| + 2^-10 max |v| over the coordinate's player + 2^-10 / sqrt|J_ii|
+    (the length over which the player's own utility curves by O(1); it covers a player sitting at 0),
+    and 1 where all of these vanish. g_i units_i is unit-free: the merit ||units * g|| does not change
+    when a player's parameters are rescaled (a change of the data's units)."""
+    a = np.abs(vec)
+    w = a.copy()
+    for sl in (slice(0, n_theta), slice(n_theta, vec.size)):
+        w[sl] += 2.0 ** -10 * float(np.max(a[sl], initial=0.0))
+    if jac_diag is not None:
+        curv = np.abs(np.asarray(jac_diag, dtype=np.float64))
+        with np.errstate(divide="ignore"):
+            w += np.where(curv > 0, 2.0 ** -10 / np.sqrt(curv), 0.0)
+    return np.where(w > 0, w, 1.0)
+
+
+def balanced_solve(A: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """A^-1 b through the diagonal similarity D^-1 A D that balances A (powers of two, LAPACK): the
+    same solution in exact arithmetic, an accurate one when the coordinates have very different
+    units (entries of A spread over many orders of magnitude). None if singular or not finite."""
+    dd = balance(A)
+    try:
+        y = np.linalg.solve(A * (dd[None, :] / dd[:, None]), b / dd)
+    except np.linalg.LinAlgError:
+        return None
+    x = y * dd
+    return x if np.all(np.isfinite(x)) else None
 
 
 def polish(game, vec: np.ndarray, restrict: np.ndarray | None = None, steps: int = 4) -> np.ndarray:
     """Up to ``steps`` Newton steps on g (restricted to the coordinates ``restrict``, the others
-    held fixed); a step is kept only if it stays in the domain and lowers the residual."""
+    held fixed), solved in balanced coordinates; a step is kept only if it stays in the domain and
+    lowers the unit-free merit ||units * g|| (:func:`units`)."""
     idx = np.arange(vec.size) if restrict is None else np.asarray(restrict)
     x = np.array(vec, dtype=np.float64)
+    nt = adapters.n_theta(game)
     try:
-        res = float(np.linalg.norm(adapters.float_gradient(game, x)[idx]))
+        g = adapters.float_gradient(game, x)[idx]
     except ValueError:
         return x
     for _ in range(steps):
-        if res == 0.0:
+        J = adapters.float_jacobian(game, x)
+        w = units(x, nt, np.diag(J))[idx]
+        with np.errstate(over="ignore"):                 # an overflowing merit stops the polish below
+            merit = float(np.linalg.norm(w * g))
+        if merit == 0.0 or not np.isfinite(merit):
             break
-        g = adapters.float_gradient(game, x)[idx]
-        J = adapters.float_jacobian(game, x)[np.ix_(idx, idx)]
-        try:
-            step = np.linalg.solve(J, -g)
-        except np.linalg.LinAlgError:
+        step = balanced_solve(J[np.ix_(idx, idx)], -g)
+        if step is None:
             break
         cand = x.copy()
         cand[idx] += step
         if not (np.all(np.isfinite(cand)) and adapters.in_domain(game, cand)):
             break
-        new = float(np.linalg.norm(adapters.float_gradient(game, cand)[idx]))
-        if not new < res:
+        g_new = adapters.float_gradient(game, cand)[idx]
+        with np.errstate(over="ignore"):
+            better = float(np.linalg.norm(w * g_new)) < merit
+        if not better:
             break
-        x, res = cand, new
+        x, g = cand, g_new
     return x
 
 

@@ -44,6 +44,8 @@ class EquilibriumCertificate:
     timings: dict
     jacobian: object = field(default=None, repr=False)        # Ball J over the box (internal reuse)
     transversal: object = field(default=None, repr=False)     # Ball of the quotient Jacobian, if any
+    gradient: object = field(default=None, repr=False)        # Ball of g at the center (full route)
+    lyapunov: object = field(default=None, repr=False)        # the verified InertiaOutcome (full route, one block)
 
     @property
     def converged(self) -> bool:
@@ -133,8 +135,9 @@ class NashGapCertificate:
     independent_detail: dict
 
     def summary(self) -> str:
-        return (f"{self.game}: Nash gap {self.gap.summary()}\n  certified bound {self.bound:.3g}; independent "
-                f"best responses (floating point) {self.independent:.3g}")
+        extra = (f"; independent best responses (floating point) {self.independent:.3g}"
+                 if np.isfinite(self.independent) else "")
+        return f"{self.game}: Nash gap {self.gap.summary()}\n  certified bound {self.bound:.3g}{extra}"
 
     def to_dict(self) -> dict:
         return jsonable({"game": self.game, "gap": self.gap.to_dict(), "bound": self.bound,

@@ -5,11 +5,11 @@ from .escape import EscapeTest, escape_test
 from .flow import gradient_flow, saturated
 from .result import EquilibriumResult
 from .solve import METHODS, solve
-from .solvers import SOLVE_ARGS, SOLVERS, SolveOptions
+from .solvers import SOLVE_ARGS, SOLVERS, SolveOptions, SolverOutput
 from .stability import Stability, stability
 from .trajectory import Trajectory
 
 __all__ = ["Algorithm", "State", "StepInfo", "simultaneous", "alternating", "best_response_iteration", "newton",
            "stochastic", "constant", "inverse_time", "run", "solve", "stability", "gradient_flow", "saturated",
            "EquilibriumResult", "Stability", "Trajectory", "EscapeTest", "escape_test", "SOLVERS", "SOLVE_ARGS",
-           "SolveOptions", "METHODS"]
+           "SolveOptions", "SolverOutput", "METHODS"]

@@ -38,11 +38,14 @@ def initial_lr(game: Game, params: Params) -> float:
 
 
 def gradient_flow(game: Game, params: Params, max_steps: int, tol: float, lr: float | None = None,
-                  chunk: int = 250, on_chunk=None):
+                  chunk: int = 250, on_chunk=None, state: dict | None = None):
     """Adaptive-step simultaneous ascent until residual <= tol, escape, or ``max_steps``: the step
     is halved when the residual grows over a chunk, grown by 1.25 while it shrinks by 30%.
-    ``on_chunk(params, trajectory)`` may return True to stop early. Returns (params, Trajectory, lr)."""
+    ``on_chunk(params, trajectory)`` may return True to stop early. Returns (params, Trajectory, lr);
+    ``state["stop"]`` (if given) says why it stopped: "tol", "callback", "budget", "collapsed" (the
+    step fell below 1e-12 of the first one: the residual kept growing) or "short chunk"."""
     lr = initial_lr(game, params) if lr is None else lr
+    lr0, why = lr, "budget"
     steps, res, norm, utils = [np.zeros(0)], [np.zeros(0)], [np.zeros(0)], [np.zeros((0, 2))]
     done, p = 0, params
     while done < max_steps:
@@ -50,7 +53,8 @@ def gradient_flow(game: Game, params: Params, max_steps: int, tol: float, lr: fl
         new, r, nm, u, k = _flow_chunk(game, p, lr, n, tol)
         if not np.all(np.isfinite(r)) or (k > 0 and r[-1] > 2.0 * r[0]):
             lr *= 0.5
-            if lr < 1e-12:
+            if lr < 1e-12 * lr0:
+                why = "collapsed"
                 break
             continue
         first = 0 if done == 0 else 1
@@ -61,20 +65,24 @@ def gradient_flow(game: Game, params: Params, max_steps: int, tol: float, lr: fl
         done += k
         p = new
         if r[-1] <= tol or k < n:
+            why = "tol" if r[-1] <= tol else "short chunk"
             break
         if r[-1] < 0.7 * r[0]:
             lr *= 1.25
         if on_chunk is not None and on_chunk(p, _trajectory(steps, res, utils, norm)):
+            why = "callback"
             break
+    if state is not None:
+        state["stop"] = why
     return p, _trajectory(steps, res, utils, norm), lr
 
 
 def saturated(game: Game, params: Params) -> bool:
     """A point where float64 cannot certify an equilibrium: on finite supports some natural parameter
     has |eta| >= SATURATION (probabilities within e^-30 of 0 or 1, gradients below rounding);
-    for learned Gaussian variances, a variance <= 1e-9 times the data's scale (the boundary of the
-    domain). Runs that end there have left every compact set, whatever their residual. Network
-    games answer themselves (``NetworkStructure.saturated``)."""
+    for learned Gaussian variances, a variance <= 1e-9 times the data's largest variance (the boundary of the
+    domain). Runs that end there have left every compact set, whatever their residual. Network games
+    answer themselves (``NetworkStructure.saturated``)."""
     if isinstance(game, NetworkStructure):
         return game.saturated(params)
     finite = game.finite_support
@@ -85,5 +93,5 @@ def saturated(game: Game, params: Params) -> bool:
            if player.family.gaussian and player.family.fixed_variance is None]
     if not out:
         return False
-    scale = max(1.0, float(np.max(np.diag(game.data.moments()[1]))))
-    return min(out) <= 1e-9 * scale
+    scale = float(np.max(np.diag(np.atleast_2d(game.data.moments()[1]))))    # the data's own units
+    return min(out) <= 1e-9 * (scale if scale > 0 else 1.0)

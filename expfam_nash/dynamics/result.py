@@ -1,5 +1,5 @@
 """What ``solve`` found: the result contract (frozen, ``summary()``, ``to_dict()``) with the
-options it ran with."""
+options it ran with, its three-valued verdicts and the certificate numbers behind them."""
 from __future__ import annotations
 
 import json
@@ -9,24 +9,34 @@ import numpy as np
 
 from ..core.formatting import array_line
 from ..core.jsonable import complex_pairs, jsonable
+from ..core.verdict import Verdict
 from ..game import Params
+from .certified import NAMES
 from .escape import EscapeTest
 from .trajectory import Trajectory
 
 
 @dataclass(frozen=True, eq=False)
 class EquilibriumResult:
-    """What ``solve`` found. ``converged`` means residual <= tol at a finite point that is not
-    escaping; ``diverged`` means the parameters escape to infinity (no finite equilibrium reached).
-    ``options`` are the options ``solve`` ran with (method, seed, tol, max_steps, lr, batch_size)."""
+    """What ``solve`` found.
+
+    ``verdicts``: existence, convergence, stability, uniqueness (local), continuum (local),
+    escape, step (fixed-step methods only) and nash_gap, each a three-valued Verdict (see
+    :mod:`expfam_nash.dynamics.certified`). The booleans are true only when certified:
+    ``converged`` (convergence), ``stable`` (stability, at a converged point), ``diverged``
+    (escape). Certificate numbers: ``enclosure_radius`` (an equilibrium lies within it of
+    ``params``; nan without one), ``lyapunov_margin`` (every eigenvalue transversal to the orbit
+    has Re <= -margin), ``nash_gap_bound`` (certified; inf without one), ``recession`` (player and
+    direction of a certified escape). Floating-point diagnostics, not verdicts:
+    ``jacobian_eigenvalues``, ``neutral_directions``, ``max_stable_step`` (estimate), ``escape``
+    (the trajectory's growth test), ``nash_gap`` (the certified bound when there is one, else
+    best responses started away from the point). ``options``: the options solve ran with."""
 
     params: Params
-    converged: bool
-    diverged: bool
+    verdicts: dict
     residual: float
     nash_gap: float
     jacobian_eigenvalues: np.ndarray
-    stable: bool
     iterations: int
     method: str
     reason: str
@@ -39,28 +49,70 @@ class EquilibriumResult:
     best_response_attained: bool = True
     game_name: str = field(default="game")
     options: dict = field(default_factory=dict)
+    enclosure_radius: float = float("nan")
+    lyapunov_margin: float = float("nan")
+    nash_gap_bound: float = float("inf")
+    recession: dict | None = None
+    polish: dict | None = None
+    certified: bool = True
+    certificate: object = field(default=None, repr=False)
+
+    def verdict(self, name: str) -> Verdict:
+        return self.verdicts[name]
+
+    @property
+    def converged(self) -> bool:
+        """True only when an equilibrium is certified within ``enclosure_radius`` of ``params``."""
+        return self.verdicts["convergence"].holds
+
+    @property
+    def diverged(self) -> bool:
+        """True only when escape to infinity is certified (a recession direction)."""
+        return self.verdicts["escape"].holds
+
+    @property
+    def stable(self) -> bool:
+        return self.converged and self.verdicts["stability"].holds
 
     @property
     def status(self) -> str:
-        return "CONVERGED" if self.converged else ("DIVERGED (escape to infinity)" if self.diverged
-                                                   else "NOT CONVERGED")
+        if self.converged:
+            return "CONVERGED (certified equilibrium)"
+        if self.diverged:
+            return "DIVERGED (certified escape to infinity)"
+        if self.verdicts["convergence"].status.value == "refuted":
+            return "NOT CONVERGED (refuted)"
+        return "UNDECIDED"
+
+    def _certificate_lines(self) -> list[str]:
+        lines = []
+        if np.isfinite(self.enclosure_radius):
+            lines.append(f"  enclosure radius     {self.enclosure_radius:.3g}  (an equilibrium lies within it of params)")
+        if np.isfinite(self.lyapunov_margin):
+            lines.append(f"  Lyapunov margin      every eigenvalue (off the orbit) has Re <= -{self.lyapunov_margin:.4g}")
+        gap = (f"<= {self.nash_gap_bound:.3g} (certified)" if np.isfinite(self.nash_gap_bound) else
+               f"{self.nash_gap:.3e} (floating point, best responses from independent starts"
+               + ("" if self.best_response_attained else "; a supremum is not attained: a lower bound") + ")")
+        lines.append(f"  Nash gap             {gap}")
+        if self.recession is not None:
+            lines.append(f"  recession direction  of the {self.recession['player']}: "
+                         + np.array2string(np.asarray(self.recession["direction"]), precision=3).replace("\n", ""))
+        return lines
 
     def summary(self) -> str:
         eig = self.jacobian_eigenvalues
         top = eig.real.max() if eig.size else float("nan")
-        lines = [
-            f"{self.game_name}: {self.status} by {self.method} after {self.iterations} iterations ({self.reason})",
-            f"  residual |grad|      {self.residual:.3e}",
-            f"  Nash gap             {self.nash_gap:.3e}" + ("" if self.best_response_attained
-                                                             else "  (lower bound: a best response is not attained)"),
-            f"  |params|             {self.params.norm():.6g}",
-            f"  stable               {self.stable}  (largest Re eigenvalue {top:.4g}, orbit dimension "
-            f"{self.orbit_dimension}, neutral directions {self.neutral_directions})",
-        ]
-        if self.stable:
-            lines.append(f"  largest stable step  {self.max_stable_step:.4g}")
-        if self.escape is not None and self.diverged:
-            lines.append(f"  escape               {self.escape.summary()}")
+        lines = [f"{self.game_name}: {self.status} by {self.method} after {self.iterations} iterations ({self.reason})"]
+        lines += [f"  {name:<12} {self.verdicts[name].summary()}" for name in NAMES if name in self.verdicts]
+        lines.append(f"  residual |grad|      {self.residual:.3e}")
+        lines += self._certificate_lines()
+        lines.append(f"  |params|             {self.params.norm():.6g}")
+        lines.append(f"  floating point       largest Re eigenvalue {top:.4g}, orbit dimension {self.orbit_dimension}, "
+                     f"neutral directions {self.neutral_directions}" + (
+                         f", largest stable step ~{self.max_stable_step:.4g}" if self.max_stable_step > 0 else "")
+                     + " (diagnostics, not verdicts)")
+        if self.escape is not None and self.escape.escaping:
+            lines.append(f"  trajectory           {self.escape.summary()} (evidence, not a certificate)")
         for key, val in self.invariants.items():
             lines.append(f"  {key:<20} " + array_line(val))
         return "\n".join(lines)
@@ -69,11 +121,18 @@ class EquilibriumResult:
         return jsonable({
             "game": self.game_name,
             "converged": self.converged, "diverged": self.diverged, "stable": self.stable,
+            "certified": self.certified,
+            "verdicts": {name: v.to_dict() for name, v in self.verdicts.items()},
+            "enclosure_radius": self.enclosure_radius, "lyapunov_margin": self.lyapunov_margin,
+            "nash_gap_bound": self.nash_gap_bound,
+            "recession": None if self.recession is None else {
+                "player": self.recession["player"], "direction": np.asarray(self.recession["direction"]).tolist()},
             "residual": self.residual, "nash_gap": self.nash_gap,
             "jacobian_eigenvalues": complex_pairs(self.jacobian_eigenvalues),
             "iterations": self.iterations, "method": self.method, "reason": self.reason,
             "orbit_dimension": self.orbit_dimension, "neutral_directions": self.neutral_directions,
             "max_stable_step": self.max_stable_step, "best_response_attained": self.best_response_attained,
+            "polish": self.polish,
             "params": self.params.to_dict(),
             "invariants": {k: np.asarray(v).tolist() for k, v in self.invariants.items()},
             "options": self.options,

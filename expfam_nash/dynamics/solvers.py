@@ -1,31 +1,37 @@
 """The solve methods: the ``SOLVERS`` registry behind ``solve(method=...)``, the CLI's ``--method``
 choices, the docs' table and the solver conformance tests.
 
-A solver is ``solver(game, params, options) -> (params, trajectory, escape test or None, reason)``;
-``solve`` certifies what it returns. ``meta["exact"]``: the method needs an exact engine;
-``meta["flow"]``: the method follows the game's dynamics (so growth of its parameters is evidence
-of an escape; Newton or best-response iterations that wander off have merely failed).
+A solver is ``solver(game, params, options) -> (params, trajectory, escape test or None, reason)``,
+optionally with a fifth element, the :class:`~expfam_nash.certify.EquilibriumCertificate` of the
+returned point if the solver made one (:class:`SolverOutput`); ``solve`` certifies what it
+returns. ``meta["exact"]``: the method needs an exact engine; ``meta["flow"]``: the method
+follows the game's dynamics (so growth of its parameters is evidence of an escape; Newton or
+best-response iterations that wander off have merely failed).
 
 Default method ``"auto"`` (exact games): the gradient flow, integrated by simultaneous gradient
 ascent with an adaptive step, then damped Newton on the pseudo-gradient to polish. The flow makes
 the end point generic (saddles and unstable equilibria repel it); Newton is accepted only if it
-converges close to where the flow was heading. A run whose parameter norm grows like log(t) while
-the residual shrinks is reported ``diverged`` (escape to infinity), never ``converged``.
+converges close to where the flow was heading, and a polished point certified as a saddle is only
+a fallback while the flow goes on. The reason string says why the solver stopped; it is not a
+verdict (``solve``'s certificates are).
 """
 from __future__ import annotations
 
 import sys
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import numpy as np
 
+from ..certify import certify_equilibrium
 from ..core.parsing import optional_float
 from ..core.registry import Arg, Registry
 from ..game import Game, Params
 from . import algorithms as alg
+from .continuation import newton_polish
 from .escape import escape_test
 from .flow import gradient_flow, saturated
-from .trajectory import Trajectory
+from .trajectory import Trajectory, from_records
 
 SOLVERS: Registry = Registry("solver")
 
@@ -51,6 +57,7 @@ class SolveOptions:
     lr: float | None = None
     batch_size: int = 256
     progress: bool = False
+    certify: bool = True
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -59,6 +66,20 @@ class SolveOptions:
 
     def summary(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.to_dict().items())
+
+
+class SolverOutput(NamedTuple):
+    """What a solver returns (a plain 4-tuple is accepted too: no certificate)."""
+
+    params: Params
+    trajectory: Trajectory
+    escape: object
+    reason: str
+    certificate: object = None
+
+    @classmethod
+    def of(cls, out) -> "SolverOutput":
+        return out if isinstance(out, cls) else cls(*out)
 
 
 def _stalled(traj: Trajectory) -> bool:
@@ -70,79 +91,128 @@ def _stalled(traj: Trajectory) -> bool:
     return bool(traj.residual[-1] > 0.5 * traj.residual[half])
 
 
-def _polish(game: Game, start: Params, tol: float):
-    """(point, trajectory, not strictly unstable) of a Newton polish that lands close to ``start``
-    on a non-saturated equilibrium; point is None otherwise."""
-    state, ptraj = alg.run(game, alg.newton(game, tol=tol), start, 60, tol=tol)
-    polished = state.params
-    moved = np.linalg.norm(game.flatten(polished) - game.flatten(start))
-    if ptraj.residual[-1] > tol or moved > 1.0 + 0.1 * start.norm() or saturated(game, polished):
-        return None, ptraj, False
+def _polish(game: Game, start: Params, opts: SolveOptions):
+    """(point, trajectory, certificate, settled) of a Newton polish (balanced, unit-free merit) that
+    converges close to ``start`` (every coordinate moves by at most its own unit,
+    ``certify.newton.units``) on a non-saturated point; point is None otherwise. ``settled``: the point is not certified unstable (with
+    certify=False: the floating-point spectrum has no eigenvalue with Re > 1e-7 max |lambda| -- a
+    choice of the solver, not a verdict)."""
+    polished, converged, records, unit = newton_polish(game, start, tol=opts.tol)
+    ptraj = from_records("newton", records, [])
+    if not converged or saturated(game, polished):
+        return None, ptraj, None, False
+    if np.max(np.abs(game.flatten(polished) - game.flatten(start)) / unit) > 1.0:
+        return None, ptraj, None, False
+    if opts.certify:
+        cert = certify_equilibrium(game, polished)
+        return polished, ptraj, cert, cert.stability.status.value != "refuted"
     eig = game.spectrum(polished)
-    return polished, ptraj, bool(eig.real.max() <= 1e-7 * max(1.0, float(np.abs(eig).max())))
+    return polished, ptraj, None, bool(eig.real.max() <= 1e-7 * float(np.abs(eig).max()))
 
 
 def _flow_progress(max_steps: int, enabled: bool):
-    """The flow's per-chunk callback: progress on stderr; stop when stalled without escaping."""
+    """(callback, state): the flow's per-chunk callback shows progress on stderr and stops the flow
+    when its piece stalled without escaping; ``state["stalled"]`` records that it did, and
+    ``gradient_flow`` writes ``state["stop"]``, why the piece stopped."""
+    state = {"stalled": False}
+
     def on_chunk(p, tr):
         if enabled:
             print(f"\rflow: step {tr.iterations}/{max_steps} residual {tr.residual[-1]:.3e} "
                   f"|params| {tr.param_norm[-1]:.4g}", end="", file=sys.stderr, flush=True)
-        return _stalled(tr) and not escape_test(tr.steps, tr.param_norm, tr.residual).escaping
-    return on_chunk
+        state["stalled"] = _stalled(tr) and not escape_test(tr.steps, tr.param_norm, tr.residual).escaping
+        return state["stalled"]
+    return on_chunk, state
+
+
+def _landed(reason: str, cert) -> str:
+    """The reason of a settled polish, saying whether the point was certified."""
+    if cert is None:
+        return reason + " (uncertified)"
+    if cert.existence.holds:
+        return reason
+    return reason + " to residual <= tol (no equilibrium certified there)"
+
+
+def _stop_reason(traj: Trajectory, max_steps: int, stop: str) -> str:
+    """Why the auto solver ended without a settled point (true to the letter); ``stop``: why the
+    last piece of the flow stopped (``gradient_flow``'s ``state["stop"]``)."""
+    used = traj.iterations
+    if used >= max_steps:
+        return f"step budget exhausted ({used} of {max_steps} steps)"
+    if stop == "tol":
+        return (f"the flow reached residual {traj.residual[-1]:.3g} after {used} of {max_steps} steps, but no "
+                "Newton polish converged close to it")
+    why = {"callback": "it stalled: its residual fell by less than half over the last half of a piece",
+           "collapsed": "its step size collapsed: the residual kept growing",
+           "short chunk": "the compiled flow stopped inside a chunk"}.get(stop, stop)
+    return (f"the flow stopped after {used} of {max_steps} steps ({why}) and neither best-response iteration nor "
+            "the Newton polish settled")
 
 
 @SOLVERS.register("auto", help="gradient flow (adaptive step), then Newton polish; best-response iteration "
                                "when the flow stalls", exact=True, flow=True)
 def auto(game: Game, params: Params, opts: SolveOptions):
     """Flow, then Newton polish; if the flow stalls (stiff directions, e.g. learned variances),
-    best-response iteration, then Newton polish. A polished point with an eigenvalue of positive
-    real part (a saddle the flow passed near) is kept only as a fallback while the flow goes on: the
+    best-response iteration, then Newton polish. A polished point certified as a saddle (an
+    eigenvalue with positive real part) is kept only as a fallback while the flow goes on: the
     default method aims for a stable equilibrium."""
-    tol, max_steps, lr = opts.tol, opts.max_steps, opts.lr
+    max_steps, lr = opts.max_steps, opts.lr
     polish_at = 1e-4 * max(1.0, game.residual(params))
-    traj, used, escape, fallback = None, 0, None, None
-    on_chunk = _flow_progress(max_steps, opts.progress)
-    while used < max_steps:
-        p, piece, lr = gradient_flow(game, params, max_steps - used, polish_at, lr, on_chunk=on_chunk)
+    traj, escape, fallback = None, None, None
+    on_chunk, flow_state = _flow_progress(max_steps, opts.progress)
+    while traj is None or traj.iterations < max_steps:
+        flow_state["stalled"] = False
+        p, piece, lr = gradient_flow(game, params, max_steps - (traj.iterations if traj else 0), polish_at, lr,
+                                     on_chunk=on_chunk, state=flow_state)
         if opts.progress:
             print(file=sys.stderr)
         traj = piece if traj is None else traj.concat(piece)
-        used, params = traj.iterations, p
+        params = p
         escape = escape_test(traj.steps, traj.param_norm, traj.residual)
-        polished, ptraj, settled = _polish(game, params, tol)   # also rescues a slow approach that looked like an escape
+        polished, ptraj, cert, settled = _polish(game, params, opts)   # also rescues a slow approach
         if polished is not None:
             if settled:
-                return polished, traj.concat(ptraj), escape, "gradient flow, then Newton polish"
-            fallback = fallback or (polished, traj.concat(ptraj))
+                return SolverOutput(polished, traj.concat(ptraj), escape,
+                                    _landed("gradient flow, then Newton polish", cert), cert)
+            fallback = fallback or SolverOutput(polished, traj.concat(ptraj), escape, "", cert)
         if escape.escaping and traj.residual[-1] > polish_at:
-            return params, traj, escape, "parameters grow like log(t) while the residual shrinks"
+            return SolverOutput(params, traj, escape, "the flow's parameters grow like log(t) while the residual "
+                                                      "shrinks (evidence of an escape, not a certificate)")
         if traj.residual[-1] > polish_at:        # the flow stalled or ran out of budget
             state, btraj = alg.run(game, alg.best_response_iteration(game), params, 200, tol=polish_at)
-            polished, ptraj, settled = _polish(game, state.params, tol)
+            polished, ptraj, cert, settled = _polish(game, state.params, opts)
             if polished is not None:
+                out = SolverOutput(polished, traj.concat(btraj).concat(ptraj), escape, _landed(
+                    "gradient flow (stalled), best-response iteration, then Newton polish", cert), cert)
                 if settled:
-                    return (polished, traj.concat(btraj).concat(ptraj), escape,
-                            "gradient flow (stalled), best-response iteration, then Newton polish")
-                fallback = fallback or (polished, traj.concat(btraj).concat(ptraj))
-            if used >= max_steps or not _stalled(traj):
+                    return out
+                fallback = fallback or out
+            if traj.iterations >= max_steps or not flow_state["stalled"]:
                 break
             params, traj = state.params, traj.concat(btraj)
             continue
         polish_at *= 1e-2                        # no settled point near the flow yet: follow it closer
-        if polish_at < tol:
+        if polish_at < opts.tol:
             break
     if fallback is not None:
-        return (*fallback, escape, "the flow did not settle; Newton found an equilibrium near it with an "
-                                   "eigenvalue of positive real part")
-    return params, traj, escape, "step budget exhausted"
+        return fallback._replace(escape=escape, reason="the flow did not settle; Newton found an equilibrium near "
+                                                       "it that is certified unstable (or, uncertified, has an "
+                                                       "eigenvalue with positive real part)")
+    return SolverOutput(params, traj, escape, _stop_reason(traj, max_steps, flow_state.get("stop", "budget")))
 
 
 def _iteration(make, name: str):
     """A solver that runs one algorithm of ``dynamics.algorithms`` until tol or the budget."""
     def solver(game: Game, params: Params, opts: SolveOptions):
         state, traj = alg.run(game, make(game, opts), params, opts.max_steps, tol=opts.tol, progress=opts.progress)
-        return state.params, traj, None, f"{name} iteration"
+        if traj.interrupted:
+            why = f"interrupted after {traj.iterations} steps"
+        elif traj.residual.size and traj.residual[-1] <= opts.tol:
+            why = f"residual <= tol after {traj.iterations} steps"
+        else:
+            why = f"step budget exhausted ({traj.iterations} of {opts.max_steps} steps)"
+        return SolverOutput(state.params, traj, None, f"{name} iteration: {why}")
     return solver
 
 
@@ -165,4 +235,4 @@ def stochastic(game: Game, params: Params, opts: SolveOptions):
     algo = alg.stochastic(game, lr=opts.lr, batch_size=opts.batch_size, seed=opts.seed,
                           exact_every=100 if game.exact else 0)
     state, traj = alg.run(game, algo, params, opts.max_steps, progress=opts.progress)
-    return state.params, traj, None, f"{opts.max_steps} stochastic steps (batch {opts.batch_size})"
+    return SolverOutput(state.params, traj, None, f"{traj.iterations} stochastic steps (batch {opts.batch_size})")

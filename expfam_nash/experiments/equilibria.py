@@ -10,11 +10,13 @@ import numpy as np
 from .. import models
 from ..core.jsonable import complex_pairs
 from ..dynamics import algorithms as alg
+from ..dynamics import solve
 from ..symbolic import linear_gaussian_branches
 from ..verification import verify
 from ..verification.consistency import consistency as cons
 from ..plot import plot_bifurcation, plot_consistency, plot_spectra, plot_uniqueness_map, verdict_category
 from ..plot.consistency import KEYS
+from ..plot.uniqueness import UNIQUENESS_TITLE, cell_text
 from .figures import FIGURES
 from .games import BERN_ARGS, LG_ARGS
 
@@ -78,13 +80,18 @@ def spectra(seed: int = 0):
         cls = []
         for i, c in enumerate(v.classes[:4]):
             r = c.representative
+            cont = r.verdicts["continuum"].status.value
             name = f"class {i}" + (", collapsed" if c.collapsed else "") + (
-                f", {c.unexplained_neutral} zero eig." if c.unexplained_neutral else "")
+                ", on a certified continuum" if cont == "certified" else
+                ", local dimension undecided" if cont == "undecided" else "")
             cls.append((name, r.jacobian_eigenvalues, bool(r.stable)))
+        if not v.classes:                      # nothing certified: show where a run ends, labelled as such
+            r = solve(game, seed=seed)
+            cls.append(("undecided end point (no equilibrium certified)", r.jacobian_eigenvalues, False))
         panels[label] = cls
         data[label] = [{"class": n, "stable": s, "eigenvalues": complex_pairs(eig)} for n, eig, s in cls]
-    fig = plot_spectra(panels, title="Jacobian eigenvalues at the equilibrium classes found by verify (8 starts); "
-                                     "stable = all Re < 0 off the symmetry orbit")
+    fig = plot_spectra(panels, title="Floating-point Jacobian eigenvalues at the certified classes found by verify "
+                                     "(8 starts); stable = certified, transversally to the orbit or continuum")
     return fig, data
 
 
@@ -103,10 +110,9 @@ def uniqueness_map(seed: int = 0):
             for j, a in enumerate(alphas):
                 v = verify(make(a, r), starts=6, seed=seed)
                 cat[i][j] = verdict_category(v)
-                text[i][j] = f"{len(v.classes)} cl\n{v.escaped} esc"
+                text[i][j] = cell_text(len(v.classes), v.not_converged, v.escaped)
         panels[label] = {"alphas": alphas, "rhos": rhos, "category": cat, "text": text}
-    fig = plot_uniqueness_map(panels, title="verify (6 starts) over labelled weight alpha x L2 penalty rho: "
-                                            "classes found (cl) and escaped runs (esc)")
+    fig = plot_uniqueness_map(panels, title=UNIQUENESS_TITLE)
     return fig, panels
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import models
+from ..certify import certify_equilibrium
 from ..dynamics import algorithms as alg
 from ..dynamics import solve, stability
 from ..game import Params
@@ -35,6 +36,15 @@ def _algorithms(game, lr: float, seed: int):
                                                       seed=seed, exact_every=10), 3000, 150)]
 
 
+def _ending(st, cert) -> str:
+    """Where a run ended: certified at its end point itself (no polish), or undecided there."""
+    if not cert.existence.holds:
+        return "undecided (no equilibrium certified at its end point)"
+    kind = {"certified": "stable", "refuted": "unstable (a saddle)"}.get(st.verdict.status.value,
+                                                                      "of undecided stability")
+    return f"within {cert.radius:.0e} of a certified equilibrium, {kind}"
+
+
 # -- (1) convergence ------------------------------------------------------------------------------
 @FIGURES.register("convergence", help="residual and Nash gap of five algorithms on two games")
 def convergence(seed: int = 0):
@@ -48,9 +58,12 @@ def convergence(seed: int = 0):
         for name, a, n, gap_every in _algorithms(game, lr, seed):
             state, tr = alg.run(game, a, start, n, gap_every=gap_every,
                                 record_every=10 if name.startswith("stochastic") else 1)
-            st = stability(game, state.params)
-            trajs[f"{name}: ends at a {'stable' if st.stable else 'NOT stable'} point"] = tr
+            cert = certify_equilibrium(game, state.params, polish_steps=0)    # at the end point, unpolished
+            st = stability(game, state.params, certificate=cert)
+            trajs[f"{name}: ends {_ending(st, cert)}"] = tr
             end[name] = {"param_norm": float(state.params.norm()), "stable_at_end": bool(st.stable),
+                         "existence_at_end": cert.existence.status.value, "enclosure_radius": cert.radius,
+                         "stability_status": st.verdict.status.value, "stability_reason": st.verdict.reason,
                          "max_re_eigenvalue": float(st.eigenvalues.real.max())}
         plot_convergence(trajs, fig_axes=(fig, axes[row:row + 1]))
         axes[row][0].set_title(f"{label} (lr {lr}; stochastic: lr/(1+t/1000), exact residual every 10)",
@@ -68,14 +81,18 @@ def escape(seed: int = 0):
         game = models.bernoulli("random:6:0", latent_dim=3, rho=rho)
         _, tr = alg.run(game, alg.simultaneous(game, 0.5), game.init(seed=seed), 20000)
         res = solve(game, seed=seed)
-        label = f"rho = {rho:g}: " + ("escapes" if res.diverged else "converges" if res.converged else "stalls")
+        label = f"rho = {rho:g}: solve: " + ("escape certified" if res.diverged else
+                                             "certified stable equilibrium" if res.stable else
+                                             "certified equilibrium" if res.converged else
+                                             "undecided (no escape certificate; norm grows like log t)")
         trajs[label] = tr
         idx = np.unique(np.geomspace(1, tr.steps.size, 200).astype(int) - 1)
         data[label] = {"steps": tr.steps[idx].tolist(), "param_norm": tr.param_norm[idx].tolist(),
                        "residual": tr.residual[idx].tolist(), "solve_converged": res.converged,
-                       "solve_diverged": res.diverged, "solve_reason": res.reason}
-    fig = plot_escape(trajs, title="Bernoulli random:6:0, k=3, simultaneous lr 0.5: |params| grows like log t "
-                                   "without L2, converges with rho = 0.1")
+                       "solve_diverged": res.diverged, "solve_reason": res.reason,
+                       "solve_verdicts": {k: v.to_dict() for k, v in res.verdicts.items()}}
+    fig = plot_escape(trajs, title="Bernoulli random:6:0, k=3, lr 0.5: |params| grows like log t without L2 "
+                                   "(no escape certificate), converges with rho = 0.1")
     return fig, data
 
 

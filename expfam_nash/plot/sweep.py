@@ -3,8 +3,8 @@
 ``plot_uniqueness_table`` draws the uniqueness map (``verify``'s verdict over labelled weight
 alpha x L2 weight rho, one panel per game) from a table of verify cells. Several seeds per map
 cell are pooled honestly: the cell shows the most severe category any seed found (escape >
-continuum > several classes > unique > none found), its text the range of classes and escaped
-runs over the seeds, and, when the seeds disagree, how many of them found the category shown.
+continuum > not unique > one class with uniqueness undecided > unique > none certified), its text
+the range of certified classes, undecided runs and certified escapes over the seeds, and, when the seeds disagree, how many of them found the category shown.
 Seeds that each found one class do not prove they found the *same* class (the table holds no
 invariants); pool evidence by raising ``starts`` instead.
 """
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from .uniqueness import CATEGORIES, plot_uniqueness_map
+from .uniqueness import CATEGORIES, cell_text, plot_uniqueness_map
 
 #: pooled over seeds, the first category in this order that any seed found is shown
-SEVERITY = ("escape", "continuum", "several classes", "unique", "none found")
+SEVERITY = ("escape", "continuum", "not unique", "one class, uniqueness undecided", "unique", "none certified")
 assert set(SEVERITY) == set(CATEGORIES)
-NEEDED = ("category", "classes", "escaped")
+NEEDED = ("category", "classes", "escaped", "not_converged")
 
 
 def _span(values) -> str:
@@ -29,7 +29,8 @@ def _pool(rows) -> tuple[str, str]:
     """(category, text) of one map cell from its rows (one per seed)."""
     cats = [str(c) for c in rows["category"]]
     shown = next(c for c in SEVERITY if c in cats)
-    text = f"{_span([int(v) for v in rows['classes']])} cl\n{_span([int(v) for v in rows['escaped']])} esc"
+    text = cell_text(_span([int(v) for v in rows["classes"]]), _span([int(v) for v in rows["not_converged"]]),
+                     _span([int(v) for v in rows["escaped"]]))
     if len(set(cats)) > 1:
         text += f"\n{cats.count(shown)}/{len(cats)} seeds"
     return shown, text

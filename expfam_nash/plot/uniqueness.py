@@ -8,20 +8,31 @@ from matplotlib.patches import Patch
 
 from ._base import new_figure
 
-CATEGORIES = ("unique", "several classes", "continuum", "escape", "none found")
-COLORS = ("tab:green", "tab:orange", "tab:purple", "tab:red", "0.7")
+CATEGORIES = ("unique", "one class, uniqueness undecided", "not unique", "continuum", "escape", "none certified")
+UNIQUENESS_TITLE = ("verify (6 starts) over labelled weight alpha x L2 penalty rho: certified classes (cl), "
+                    "undecided runs (und), certified escapes (esc)")
+COLORS = ("tab:green", "yellowgreen", "tab:orange", "tab:purple", "tab:red", "0.7")
 
 
 def verdict_category(verdict) -> str:
-    """One word for a Verdict: escape (any run escaped or a recession certificate), continuum,
-    several classes, unique, none found."""
+    """One label for a ``VerifyResult``, from its certified verdicts: escape (a run certified to
+    escape, or a recession certificate), continuum (certified), unique (certified by a global
+    argument), not unique (two classes certified distinct), one class with uniqueness undecided
+    (evidence only), none certified."""
     if verdict.escaped or verdict.nonexistence:
         return "escape"
     if verdict.continuum:
         return "continuum"
     if verdict.unique:
         return "unique"
-    return "several classes" if len(verdict.classes) > 1 else "none found"
+    if verdict.verdicts["uniqueness"].status.value == "refuted":
+        return "not unique"
+    return "one class, uniqueness undecided" if verdict.classes else "none certified"
+
+
+def cell_text(classes, undecided, escaped) -> str:
+    """A map cell's text: certified classes (cl), undecided runs (und), certified escapes (esc)."""
+    return f"{classes} cl, {undecided} und\n{escaped} esc"
 
 
 def plot_uniqueness_map(panels: dict, title: str = "Verdict of verify over (alpha, rho)") -> Figure:

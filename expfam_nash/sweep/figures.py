@@ -18,8 +18,7 @@ UNIQUENESS_MAP = Sweep("verify", fixed={"starts": 6},
                        grid={"alpha": [0.0, 0.1, 0.4, 1.0], "rho": [0.0, 0.03, 0.1, 0.3]})
 UNIQUENESS_LABELS = {"tabular": "tabular random:3:3:0",
                      "bernoulli-anchored": "Bernoulli d=3, k=1, random labelled joint"}
-UNIQUENESS_TITLE = ("verify (6 starts) over labelled weight alpha x L2 penalty rho: "
-                    "classes found (cl) and escaped runs (esc)")
+
 
 
 def uniqueness_map(seed: int = 0, table: str | os.PathLike | None = None, workers: int | None = None,
@@ -28,7 +27,7 @@ def uniqueness_map(seed: int = 0, table: str | os.PathLike | None = None, worker
     ``table`` (resumable) or a temporary file. ``data``: the gallery's panels {label: {alphas,
     rhos, category, text}}."""
     from ..plot.sweep import uniqueness_panels
-    from ..plot.uniqueness import plot_uniqueness_map
+    from ..plot.uniqueness import UNIQUENESS_TITLE, plot_uniqueness_map
 
     spec = dataclasses.replace(UNIQUENESS_MAP, seeds=[seed])
     with tempfile.TemporaryDirectory() as tmp:

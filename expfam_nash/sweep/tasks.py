@@ -67,26 +67,37 @@ _TOL = Arg("tol", v.positive, 1e-10, "residual tolerance")
 _MAX_STEPS = Arg("max_steps", v.at_least(1), 20000, "flow step budget per start")
 
 
+_CERTIFY = Arg("certify", v.boolean, True, "certify the verdicts (False: every verdict undecided, faster)")
+
+
+def _statuses(verdicts: dict, prefix: str = "") -> dict:
+    """One column per verdict: its status (certified / refuted / undecided)."""
+    return {f"{prefix}{name}_status": verdict.status.value for name, verdict in verdicts.items()}
+
+
 @TASKS.register("verify", args=(_MODEL, Arg("starts", v.at_least(2), 32, "number of starts"), _SEED, _TOL,
-                                _MAX_STEPS),
+                                _MAX_STEPS, _CERTIFY),
                 help="verify: equilibrium classes up to symmetry, uniqueness, stability", nested={"model": MODELS})
 def verify_cell(params: dict) -> dict:
-    """One ``verify`` run, flattened: verdicts (``unique``, ``continuum``, ``category``, counts of
-    runs and classes) and metrics (worst residual and Nash gap over the classes, the global Rosen
-    certificate)."""
+    """One ``verify`` run, flattened: verdicts (``unique``, ``continuum`` -- true only when
+    certified -- a ``*_status`` column per game-level verdict, ``category``, counts of runs and
+    classes) and metrics (worst enclosure radius, residual and Nash gap over the classes, the global
+    Rosen certificate)."""
     from ..plot.uniqueness import verdict_category
     from ..verification import verify
 
     game = build(params["model"], params)
     res = verify(game, starts=params["starts"], seed=params["seed"], tol=params["tol"],
-                 max_steps=params["max_steps"])
+                 max_steps=params["max_steps"], certify=params["certify"])
     reps = [c.representative for c in res.classes]
     return {"category": verdict_category(res), "unique": res.unique, "continuum": res.continuum,
+            **_statuses(res.verdicts),
             "nonexistence": bool(res.nonexistence), "classes": len(res.classes),
             "stable_classes": sum(1 for r in reps if r.stable),
+            "unstable_classes": sum(1 for r in reps if r.verdicts["stability"].status.value == "refuted"),
             "collapsed_classes": sum(1 for c in res.classes if c.collapsed),
             "converged": res.converged, "escaped": res.escaped, "not_converged": res.not_converged,
-            "unexplained_neutral": max((c.unexplained_neutral for c in res.classes), default=0),
+            "max_enclosure_radius": max((r.enclosure_radius for r in reps), default=float("nan")),
             "max_residual": max((r.residual for r in reps), default=float("nan")),
             "max_nash_gap": max((r.nash_gap for r in reps), default=float("nan")),
             "rosen_global": res.certificate.holds, "rosen_rho_star": float(res.certificate.rho_star)}
@@ -94,17 +105,20 @@ def verify_cell(params: dict) -> dict:
 
 @TASKS.register("solve", args=(_MODEL, Arg("method", v.text, "auto", "solve method",
                                            choices=("auto", "simultaneous", "alternating", "best-response",
-                                                    "newton", "stochastic")), _SEED, _TOL, _MAX_STEPS),
+                                                    "newton", "stochastic")), _SEED, _TOL, _MAX_STEPS, _CERTIFY),
                 help="solve: one equilibrium from one start, certified", nested={"model": MODELS})
 def solve_cell(params: dict) -> dict:
-    """One ``solve`` run, flattened: converged / diverged / stable and the certificate numbers."""
+    """One ``solve`` run, flattened: converged / diverged / stable (true only when certified), a
+    ``*_status`` column per verdict, the certificate numbers and the floating-point diagnostics."""
     from ..dynamics.solve import solve
 
     game = build(params["model"], params)
     res = solve(game, method=params["method"], seed=params["seed"], tol=params["tol"],
-                max_steps=params["max_steps"])
+                max_steps=params["max_steps"], certify=params["certify"])
     eig = res.jacobian_eigenvalues
-    return {"converged": res.converged, "diverged": res.diverged, "stable": res.stable,
+    return {"converged": res.converged, "diverged": res.diverged, "stable": res.stable, **_statuses(res.verdicts),
+            "enclosure_radius": res.enclosure_radius, "lyapunov_margin": res.lyapunov_margin,
+            "nash_gap_bound": res.nash_gap_bound,
             "residual": res.residual, "nash_gap": res.nash_gap,
             "max_re_eigenvalue": float(eig.real.max()) if eig.size else float("nan"),
             "neutral_directions": res.neutral_directions, "orbit_dimension": res.orbit_dimension,

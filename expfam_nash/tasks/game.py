@@ -14,6 +14,7 @@ from ..verification import verify
 #: options shared by the tasks that print a result
 JSON = Arg("json", bool, False, "print one JSON object instead of a summary")
 PROGRESS = Arg("progress", bool, False, "show progress on stderr")
+UNCERTIFIED = Arg("uncertified", bool, False, "skip the interval certificates (faster; every verdict undecided)")
 DEFAULT_MODEL = "linear-gaussian"
 
 
@@ -48,7 +49,7 @@ def _print(result, options: dict) -> int:
 def solve_compute(options: dict, game=None):
     """``solve`` on the game of ``options`` (built from them unless given)."""
     game = make_game(options) if game is None else game
-    return solve(game, progress=bool(options.get("progress")),
+    return solve(game, progress=bool(options.get("progress")), certify=not options.get("uncertified"),
                  **{a.name: options[a.name] for a in SOLVE_ARGS if a.name in options})
 
 
@@ -63,7 +64,7 @@ def solve_run(options: dict) -> int:
 def _solve_args() -> tuple[Arg, ...]:
     method = SOLVE_ARGS[0]
     return (Arg(method.name, method.parse, method.default, method.help, choices=SOLVERS.names()),
-            *SOLVE_ARGS[1:], JSON, PROGRESS)
+            *SOLVE_ARGS[1:], UNCERTIFIED, JSON, PROGRESS)
 
 
 TASKS.register("solve", Task(run=solve_run, compute=solve_compute, models=True), args=_solve_args(),
@@ -73,11 +74,12 @@ TASKS.register("solve", Task(run=solve_run, compute=solve_compute, models=True),
 # -- verify ----------------------------------------------------------------------------------------
 VERIFY_ARGS = (Arg("starts", int, 32, "number of starts"), Arg("seed", int, 0, "seed of the starts"),
                Arg("tol", float, 1e-10, "residual tolerance"), Arg("max_steps", int, 20000, "step budget per start"),
-               JSON, PROGRESS)
+               UNCERTIFIED, JSON, PROGRESS)
 
 
 def verify_compute(options: dict):
-    return verify(make_game(options), **{a.name: options[a.name] for a in VERIFY_ARGS[:4] if a.name in options})
+    return verify(make_game(options), certify=not options.get("uncertified"),
+                  **{a.name: options[a.name] for a in VERIFY_ARGS[:4] if a.name in options})
 
 
 TASKS.register("verify", Task(run=lambda o: _print(verify_compute(o), o), compute=verify_compute, models=True),

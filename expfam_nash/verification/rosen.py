@@ -28,6 +28,7 @@ from itertools import combinations
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from ..certify.linalg import lambda_min_lower, symmetric_part
 from ..core.jsonable import jsonable
 from ..game import Game, Params
 
@@ -37,21 +38,24 @@ class RosenCertificate:
     holds: bool
     kind: str                 # "point" or "global"
     weights: tuple[float, float]
-    max_eigenvalue: float     # largest eigenvalue of sym(diag(r) J) ("point"); nan for "global"
+    max_eigenvalue: float     # largest eigenvalue of sym(diag(r) J) ("point", floating point); nan for "global"
     rho_star: float           # "global": the level above which the certificate holds; nan otherwise
     reason: str
+    rigorous: bool = True     # "point": verified over the certified enclosure of J (else floating point)
 
     def summary(self) -> str:
         verdict = "holds" if self.holds else "does not hold"
         if self.kind == "global":
             level = f"rho* = {self.rho_star:.6g}" if np.isfinite(self.rho_star) else "no rho*"
             return f"global Rosen certificate {verdict} ({level}): {self.reason}"
-        return (f"Rosen certificate at the point {verdict}: largest eigenvalue of sym(diag(r) J) "
+        how = "certified over the enclosure" if self.rigorous else "floating point"
+        return (f"Rosen certificate at the point {verdict} ({how}): largest eigenvalue of sym(diag(r) J) "
                 f"{self.max_eigenvalue:.4g} with r = ({self.weights[0]:.4g}, {self.weights[1]:.4g})")
 
     def to_dict(self) -> dict:
         return jsonable({"holds": self.holds, "kind": self.kind, "weights": self.weights,
-                         "max_eigenvalue": self.max_eigenvalue, "rho_star": self.rho_star, "reason": self.reason})
+                         "max_eigenvalue": self.max_eigenvalue, "rho_star": self.rho_star, "reason": self.reason,
+                         "rigorous": self.rigorous})
 
 
 def _sym_max_eig(jac: np.ndarray, n_theta: int, log_ratio: float, basis: np.ndarray | None) -> float:
@@ -64,26 +68,47 @@ def _sym_max_eig(jac: np.ndarray, n_theta: int, log_ratio: float, basis: np.ndar
     return float(np.linalg.eigvalsh(sym)[-1])
 
 
-def point_certificate(game: Game, params: Params, jac: np.ndarray | None = None) -> RosenCertificate:
+def _certified_negative(certificate, n_theta: int, ratio: float) -> bool:
+    """sym(diag(r) J) negative definite for EVERY J in the certificate's enclosure J(X)."""
+    J = certificate.jacobian
+    r = np.ones(J.shape[0])
+    r[n_theta:] = ratio
+    m = J * r[:, None]
+    return lambda_min_lower(-symmetric_part(m), "arb" if certificate.method == "arb" else "ball") > 0
+
+
+def point_certificate(game: Game, params: Params, jac: np.ndarray | None = None, certificate=None) -> RosenCertificate:
     """Is sym(diag(r) J) negative definite at ``params`` for some weights r (best r found by search)?
     Along the orbit of a continuous symmetry J vanishes, so the test is made on the orthogonal
-    complement of the orbit's tangent space (transversally to the orbit)."""
+    complement of the orbit's tangent space (transversally to the orbit). With ``certificate``
+    (a certified equilibrium on the full route) the weights found are verified over the enclosure
+    J(X) in ball arithmetic; otherwise the answer is floating point (``rigorous`` False), with the
+    relative threshold -1e-9 max |J|."""
     jac = game.jacobian(params) if jac is None else jac
     nt = game.layout.n_theta
     tangents = game.symmetry_tangents(params)
     basis = None
     if tangents.size:
         u, sv, _ = np.linalg.svd(tangents, full_matrices=True)
-        rank = int(np.sum(sv > 1e-10 * max(1.0, sv.max())))
+        rank = int(np.sum(sv > 1e-10 * sv.max())) if sv.size else 0
         basis = u[:, rank:] if rank else None
     res = minimize_scalar(lambda t: _sym_max_eig(jac, nt, t, basis), bounds=(-12.0, 12.0), method="bounded",
                           options={"xatol": 1e-6})
     at_one = _sym_max_eig(jac, nt, 0.0, basis)
     best_t, best = (res.x, res.fun) if res.fun < at_one else (0.0, at_one)
-    tol = 1e-9 * max(1.0, float(np.abs(jac).max()))
     where = "transversally to the symmetry orbit" if basis is not None else "on all directions"
-    return RosenCertificate(bool(best < -tol), "point", (1.0, float(np.exp(best_t))), float(best), float("nan"),
-                            f"weights chosen to minimise the largest eigenvalue; tested {where}")
+    weights = (1.0, float(np.exp(best_t)))
+    full = (certificate is not None and basis is None and certificate.existence.holds and certificate.route == "full"
+            and certificate.jacobian is not None)
+    if full:
+        holds = _certified_negative(certificate, nt, weights[1])
+        return RosenCertificate(bool(holds), "point", weights, float(best), float("nan"),
+                                f"weights chosen to minimise the largest eigenvalue (floating point), then verified "
+                                f"over the enclosure of J {where}", rigorous=True)
+    holds = best < -1e-9 * float(np.abs(jac).max())
+    return RosenCertificate(bool(holds), "point", weights, float(best), float("nan"),
+                            f"weights chosen to minimise the largest eigenvalue; tested {where} in floating point",
+                            rigorous=False)
 
 
 def _diameter(points: np.ndarray) -> float:
@@ -109,7 +134,7 @@ def global_certificate(game: Game) -> RosenCertificate:
                                 f"not applicable: the {' and '.join(unpenalised)}'s bias column is not penalised, "
                                 "so curvature in the bias directions has no uniform lower bound (rho* = "
                                 f"{c:.6g} would apply if every coordinate were penalised)")
-    holds = game.rho > c
+    holds = game.rho > c * (1.0 + 64.0 * np.finfo(float).eps)      # c carries a few roundings (norms, products)
     return RosenCertificate(holds, "global", (1.0, 1.0), float("nan"), c,
                             f"rho = {game.rho:g} {'>' if holds else '<='} rho* = {c:.6g}: "
                             + ("J + J^T is negative definite everywhere, so the equilibrium exists, is unique and "

@@ -123,7 +123,27 @@ def orbit_dimension(game: Game, params: Params) -> int:
     return orbit_rank(game.symmetry_tangents(params))
 
 
-def invariant_distance(a: dict, b: dict) -> float:
-    """max |a_key - b_key| over the shared invariant arrays (kernel, marginals, mean maps, ...)."""
+#: the unit of each Gaussian invariant key: 1 (unitless), "x" (data units) or "x2" (squared)
+_GAUSSIAN_UNITS = {"gain": 1, "mean_map": 1, "mean_offset": "x", "marginal_mean": "x",
+                   "reconstruction_cov": "x2", "marginal_cov": "x2"}
+
+
+def invariant_scales(game: Game) -> dict:
+    """The scale of each invariant, in the data's own units, so that a relative comparison of
+    invariants does not depend on them: 1 for probabilities (finite pairs) and unitless maps;
+    for Gaussian pairs sqrt(max data variance) for means and the max data variance for covariances."""
+    if game.finite_support is not None:
+        return {"kernel": 1.0, "decoder_marginal": 1.0}
+    var = float(np.max(np.diag(np.atleast_2d(game.data.moments()[1]))))
+    unit = {1: 1.0, "x": float(np.sqrt(var)), "x2": var}
+    return {key: unit[u] for key, u in _GAUSSIAN_UNITS.items()}
+
+
+def invariant_distance(a: dict, b: dict, scales: dict | None = None) -> float:
+    """max over the shared invariant arrays (kernel, marginals, mean maps, ...; not the gains,
+    which repeat the mean map) of max |a_key - b_key| / scale_key (scale 1 without ``scales``)."""
     keys = [k for k in a if k in b and k != "gain"]
-    return float(max(np.abs(np.asarray(a[k]) - np.asarray(b[k])).max() for k in keys)) if keys else np.inf
+    if not keys:
+        return np.inf
+    scales = scales or {}
+    return float(max(np.abs(np.asarray(a[k]) - np.asarray(b[k])).max() / scales.get(k, 1.0) for k in keys))

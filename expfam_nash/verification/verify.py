@@ -10,21 +10,22 @@ Starts (``starts`` in all, reproducible from ``seed``):
 * the rest **random starts** ``game.init(seed=s, scale=c)`` (weights ~ N(0, c^2 / n_features),
   bias at the target marginal), c cycling through 0.5, 1, 2, 4, solved by the default method.
 
-Every run is classified converged / escaped (``diverged``) / not converged. Converged runs are
-grouped into classes by their invariants (``Game.invariants``: reconstruction kernel and decoder
-marginal, or the Gaussian reconstruction map and covariances), which do not see the latent
-labelling, so a class is an equilibrium up to symmetry. Two runs share a class when their
-invariants differ by at most ``tol_invariant = 1e-6 * max(1, max |invariant|)``.
+Every run is certified by ``solve`` and classified: ``converged`` (an equilibrium certified within
+its enclosure radius), ``escaped`` (escape certified by a recession direction) or ``undecided``
+(listed with its reason). Certified equilibria are grouped into classes by their invariants
+(``Game.invariants``: reconstruction kernel and decoder marginal, or the Gaussian reconstruction
+map and moments), which do not see the latent labelling, so a class is an equilibrium up to
+symmetry: two runs share a class when their invariants differ by at most 1e-6 of each invariant's
+scale in the data's own units (:func:`.symmetry.invariant_scales`) -- a floating-point grouping;
+distinctness of classes is certified separately (:mod:`.uniqueness`).
 
-For each class: run count, residual, Nash gap, collapsed or not, Jacobian spectrum, neutral
-directions (|Re lambda| <= tol_eig) against the dimension of the symmetry orbit, stability
-transversal to the orbit, and the Rosen certificate at the point. Verdicts:
-
-* ``continuum``: some class has more neutral directions than its orbit explains (a zero
-  eigenvalue no symmetry accounts for: along a curve of equilibria J has the tangent in its kernel);
-* ``unique``: exactly one class, no escaping run, no continuum;
-* ``escaped``: how many starts escaped to infinity (or the game has no finite equilibrium at all,
-  certified by a recession direction).
+For each class: run count, the representative's verdicts (existence with its enclosure radius,
+stability with its Lyapunov margin, local uniqueness, local dimension), the Nash-gap bound,
+collapsed or not (floating point), the floating-point spectrum (diagnostic) and the Rosen test at
+the point. Game-level verdicts (:mod:`.uniqueness`): ``existence``, ``uniqueness`` (certified
+only by a global argument, refuted by certified counterexamples; one class from many starts is
+evidence), ``continuum`` and ``escape``. The booleans ``unique`` and ``continuum`` are true only
+when certified.
 """
 from __future__ import annotations
 
@@ -33,12 +34,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..certify.escape import recession_certificate
+from ..certify.invariants import invariant_enclosure
 from ..core.jsonable import complex_pairs, jsonable
 from ..core.validation import as_rng, check_int
+from ..core.verdict import Verdict
 from ..dynamics import EquilibriumResult, solve
 from ..game import PLAYERS, Game, NetworkStructure, Params
+from . import uniqueness as uq
 from .rosen import RosenCertificate, global_certificate, point_certificate
-from .symmetry import SymmetryGroup, invariant_distance, latent_symmetries
+from .symmetry import SymmetryGroup, invariant_distance, invariant_scales, latent_symmetries
 
 SCALES = (0.5, 1.0, 2.0, 4.0)
 
@@ -64,7 +69,9 @@ def collapsed_start(game: Game) -> Params:
 
 
 def is_collapsed(game: Game, params: Params, tol: float = 1e-7) -> bool:
-    """Encoder independent of x and decoder independent of z (to ``tol``)."""
+    """Encoder independent of x and decoder independent of z, to ``tol`` (floating point): on
+    probabilities for finite pairs; for Gaussian pairs on the weights in unit-free form,
+    |W| sqrt(var z) / sqrt(var x) and |V| sqrt(var x) / sqrt(var z)."""
     if isinstance(game, NetworkStructure):
         return game.is_collapsed(params, tol)
     finite = game.finite_support
@@ -75,95 +82,126 @@ def is_collapsed(game: Game, params: Params, tol: float = 1e-7) -> bool:
     k, d = game.encoder.family.dim, game.decoder.family.dim
     w = game.decoder.family.location_coefficients(params.theta)[:, :k]
     v = game.encoder.family.location_coefficients(params.phi)[:, :d]
-    return bool(max(np.abs(w).max(), np.abs(v).max()) <= tol)
+    sx = float(np.sqrt(np.max(np.diag(np.atleast_2d(game.data.moments()[1])))))
+    sz = float(np.sqrt(np.max(np.diag(np.atleast_2d(game.prior.moments()[1])))))
+    return bool(max(np.abs(w).max() * sz / sx, np.abs(v).max() * sx / sz) <= tol)
 
 
 @dataclass(frozen=True, eq=False)
 class EquilibriumClass:
+    """Certified equilibria with the same invariants (one equilibrium up to symmetry)."""
+
     count: int
     representative: EquilibriumResult
     collapsed: bool
     rosen: RosenCertificate
     starts: tuple[str, ...]
+    enclosed_invariants: dict | None = field(default=None, repr=False)
 
     @property
-    def unexplained_neutral(self) -> int:
-        return max(0, self.representative.neutral_directions - self.representative.orbit_dimension)
+    def stable(self) -> bool:
+        return self.representative.stable
 
     def summary(self) -> str:
         r = self.representative
-        return (f"{self.count} runs, {'stable' if r.stable else 'NOT stable'}{', collapsed' if self.collapsed else ''}, "
+        return (f"{self.count} runs, stability {r.verdicts['stability'].status.value}"
+                f"{', collapsed' if self.collapsed else ''}, enclosure radius {r.enclosure_radius:.2e}, "
                 f"residual {r.residual:.2e}, Nash gap {r.nash_gap:.2e}")
 
     def to_dict(self) -> dict:
         r = self.representative
-        return jsonable({"count": self.count, "stable": r.stable, "collapsed": self.collapsed, "residual": r.residual,
-                "nash_gap": r.nash_gap,
-                "jacobian_eigenvalues": complex_pairs(r.jacobian_eigenvalues),
-                "neutral_directions": r.neutral_directions, "orbit_dimension": r.orbit_dimension,
-                "max_stable_step": r.max_stable_step, "rosen_at_point": self.rosen.to_dict(),
-                "starts": list(self.starts), "invariants": {k: np.asarray(v).tolist() for k, v in r.invariants.items()},
-                "params": r.params.to_dict()})
+        return jsonable({"count": self.count, "stable": r.stable, "collapsed": self.collapsed,
+                         "verdicts": {k: r.verdicts[k].to_dict() for k in ("existence", "stability", "uniqueness",
+                                                                         "continuum", "nash_gap")},
+                         "enclosure_radius": r.enclosure_radius, "lyapunov_margin": r.lyapunov_margin,
+                         "residual": r.residual, "nash_gap": r.nash_gap, "nash_gap_bound": r.nash_gap_bound,
+                         "jacobian_eigenvalues": complex_pairs(r.jacobian_eigenvalues),
+                         "neutral_directions": r.neutral_directions, "orbit_dimension": r.orbit_dimension,
+                         "max_stable_step": r.max_stable_step, "rosen_at_point": self.rosen.to_dict(),
+                         "starts": list(self.starts),
+                         "invariants": {k: np.asarray(v).tolist() for k, v in r.invariants.items()},
+                         "params": r.params.to_dict()})
 
 
 @dataclass(frozen=True, eq=False)
 class VerifyResult:
-    """What ``verify`` found: equilibrium classes up to symmetry, with the options it ran with."""
+    """What ``verify`` found: certified equilibrium classes up to symmetry, the undecided runs, the
+    game-level verdicts (``verdicts``: existence, uniqueness, continuum, escape) and the options."""
 
     game: str
     n_starts: int
-    runs: tuple[tuple[str, str], ...]      # (start label, "converged" / "escaped" / "not converged")
+    runs: tuple[tuple[str, str], ...]      # (start label, "converged" / "escaped" / "undecided")
     classes: tuple[EquilibriumClass, ...]
-    unique: bool
-    continuum: bool
+    verdicts: dict
     escaped: int
     not_converged: int
     certificate: RosenCertificate
     symmetry: SymmetryGroup
+    undecided: tuple[tuple[str, str, float], ...] = ()     # (label, reason, residual)
     tolerances: dict = field(default_factory=dict)
     nonexistence: str = ""
     options: dict = field(default_factory=dict)
 
     @property
+    def unique(self) -> bool:
+        return self.verdicts["uniqueness"].holds
+
+    @property
+    def continuum(self) -> bool:
+        return self.verdicts["continuum"].holds
+
+    @property
     def converged(self) -> int:
         return sum(c.count for c in self.classes)
 
+    def _headline(self) -> str:
+        u, c = self.verdicts["uniqueness"], self.verdicts["continuum"]
+        if u.holds:
+            return "UNIQUE equilibrium (certified)"
+        if c.holds:
+            return "CONTINUUM of equilibria (certified)"
+        if u.status.value == "refuted":
+            return f"NOT UNIQUE (certified): {len(self.classes)} equilibrium classes"
+        return f"uniqueness UNDECIDED: {len(self.classes)} certified equilibrium classes"
+
     def summary(self) -> str:
-        head = ("UNIQUE equilibrium up to symmetry" if self.unique else
-                "CONTINUUM of equilibria" if self.continuum else
-                f"{len(self.classes)} equilibrium classes" if self.classes else "no equilibrium found")
-        lines = [f"{self.game}: {head}",
+        lines = [f"{self.game}: {self._headline()}",
                  f"  starts {self.n_starts}: converged {self.converged}, escaped {self.escaped}, "
-                 f"not converged {self.not_converged}"]
-        if self.nonexistence:
-            lines.append(f"  no finite equilibrium: {self.nonexistence}")
+                 f"undecided {self.not_converged}"]
+        lines += [f"  {name:<11} {v.summary()}" for name, v in self.verdicts.items()]
         lines.append(f"  symmetry: {self.symmetry.summary()}")
         lines.append(f"  {self.certificate.summary()}")
         for i, c in enumerate(self.classes):
             r = c.representative
-            extra = f", {c.unexplained_neutral} unexplained neutral" if c.unexplained_neutral else ""
-            lines.append(f"  class {i}: {c.count} runs, {'stable' if r.stable else 'NOT stable'}"
-                         f"{', collapsed' if c.collapsed else ''}, residual {r.residual:.2e}, Nash gap "
-                         f"{r.nash_gap:.2e}, max Re eig {r.jacobian_eigenvalues.real.max():.4g}, neutral "
-                         f"{r.neutral_directions} vs orbit {r.orbit_dimension}{extra}; "
-                         f"Rosen at point {'holds' if c.rosen.holds else 'fails'}")
-        lines.append("  tolerances: " + ", ".join(f"{k} {v:.3g}" for k, v in self.tolerances.items()))
+            lines.append(f"  class {i}: {c.count} runs, stability {r.verdicts['stability'].status.value}"
+                         f"{', collapsed' if c.collapsed else ''}, continuum {r.verdicts['continuum'].status.value}, "
+                         f"enclosure radius {r.enclosure_radius:.2e}, Lyapunov margin {r.lyapunov_margin:.3g}, "
+                         f"Nash gap {r.nash_gap:.2e}; floating point: max Re eig "
+                         f"{r.jacobian_eigenvalues.real.max():.4g}, neutral {r.neutral_directions} vs orbit "
+                         f"{r.orbit_dimension}; Rosen at point {'holds' if c.rosen.holds else 'fails'}")
+        for lab, why, res in self.undecided[:8]:
+            lines.append(f"  undecided {lab}: residual {res:.2e}; {why}")
+        if len(self.undecided) > 8:
+            lines.append(f"  ... and {len(self.undecided) - 8} more undecided runs")
+        lines.append("  tolerances: " + ", ".join(f"{k} {v}" for k, v in self.tolerances.items()))
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
         return jsonable({"game": self.game, "starts": self.n_starts, "unique": self.unique, "continuum": self.continuum,
-                "escaped": self.escaped, "not_converged": self.not_converged, "converged": self.converged,
-                "nonexistence": self.nonexistence or None, "certificate": self.certificate.to_dict(),
-                "symmetry": self.symmetry.to_dict(),
-                "tolerances": self.tolerances, "runs": [list(r) for r in self.runs],
-                "classes": [c.to_dict() for c in self.classes], "options": self.options})
+                         "verdicts": {k: v.to_dict() for k, v in self.verdicts.items()},
+                         "escaped": self.escaped, "not_converged": self.not_converged, "converged": self.converged,
+                         "nonexistence": self.nonexistence or None, "certificate": self.certificate.to_dict(),
+                         "symmetry": self.symmetry.to_dict(), "tolerances": self.tolerances,
+                         "runs": [list(r) for r in self.runs],
+                         "undecided": [{"start": lab, "reason": why, "residual": res} for lab, why, res in self.undecided],
+                         "classes": [c.to_dict() for c in self.classes], "options": self.options})
 
     def to_json(self, **kw) -> str:
         return json.dumps(self.to_dict(), **kw)
 
 
 def _status(res: EquilibriumResult) -> str:
-    return "converged" if res.converged else ("escaped" if res.diverged else "not converged")
+    return "converged" if res.converged else ("escaped" if res.diverged else "undecided")
 
 
 def _plan(game: Game, starts: int, seed) -> list[tuple[str, Params, str]]:
@@ -178,43 +216,58 @@ def _plan(game: Game, starts: int, seed) -> list[tuple[str, Params, str]]:
     return plan
 
 
+def _make_class(game: Game, group) -> EquilibriumClass:
+    rep = group[0][1]
+    cert = rep.certificate
+    box = None if cert is None or cert.enclosure_radius is None else cert.enclosure_radius
+    enclosed = invariant_enclosure(game, game.flatten(rep.params), box) if cert is not None else None
+    return EquilibriumClass(len(group), rep, is_collapsed(game, rep.params),
+                            point_certificate(game, rep.params, certificate=cert), tuple(lab for lab, _ in group),
+                            enclosed)
+
+
 def _classes(game: Game, converged: list[tuple[str, EquilibriumResult]], tol_inv: float) -> tuple[EquilibriumClass, ...]:
-    """Converged runs grouped by their invariants (most accurate first), each group certified."""
+    """Certified runs grouped by their invariants (smallest enclosure first), each group a class."""
+    scales = invariant_scales(game)
     groups: list[list[tuple[str, EquilibriumResult]]] = []
-    for lab, r in sorted(converged, key=lambda lr: lr[1].residual):
+    for lab, r in sorted(converged, key=lambda lr: (lr[1].enclosure_radius, lr[1].residual)):
         for grp in groups:
-            if invariant_distance(grp[0][1].invariants, r.invariants) <= tol_inv:
+            if invariant_distance(grp[0][1].invariants, r.invariants, scales) <= tol_inv:
                 grp.append((lab, r))
                 break
         else:
             groups.append([(lab, r)])
-    return tuple(EquilibriumClass(len(g), g[0][1], is_collapsed(game, g[0][1].params),
-                                  point_certificate(game, g[0][1].params), tuple(lab for lab, _ in g))
-                 for g in groups)
+    return tuple(_make_class(game, g) for g in groups)
 
 
 def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-10,
-           max_steps: int = 20000) -> VerifyResult:
-    """Solve from many starts, group the equilibria up to symmetry, and certify each class."""
+           max_steps: int = 20000, certify: bool = True) -> VerifyResult:
+    """Solve from many starts, group the certified equilibria up to symmetry, and decide existence,
+    uniqueness, continuum and escape (``certify=False``: every verdict undecided)."""
     check_int(starts, "starts", minimum=2)
     if not game.exact:
         raise ValueError(f"game: {game.name} has no exact engine; verify needs exact residuals and Jacobians")
-    results = [(label, solve(game, method=method, init=start, tol=tol,
+    results = [(label, solve(game, method=method, init=start, tol=tol, certify=certify,
                              max_steps=max_steps if method == "auto" else 100))
                for label, start, method in _plan(game, starts, seed)]
-    converged = [(lab, r) for lab, r in results if r.converged]
-    scale = max([1.0] + [float(np.abs(np.asarray(v)).max()) for _, r in converged for v in r.invariants.values()])
-    tol_inv = 1e-6 * scale
-    classes = _classes(game, converged, tol_inv)
-    escaped = sum(1 for _, r in results if r.diverged)
-    not_conv = sum(1 for _, r in results if not r.converged and not r.diverged)
-    continuum = any(c.unexplained_neutral > 0 for c in classes)
-    nonexistence = game.nonexistence()
-    unique = len(classes) == 1 and escaped == 0 and not continuum and not nonexistence
-    eig_tol = max([1e-7] + [1e-7 * float(np.abs(c.representative.jacobian_eigenvalues).max(initial=1.0))
-                           for c in classes])
-    return VerifyResult(game.name, starts, tuple((lab, _status(r)) for lab, r in results), classes, unique,
-                        continuum, escaped, not_conv, global_certificate(game), latent_symmetries(game),
-                        {"residual": tol, "invariant": tol_inv, "eigenvalue (largest over classes)": eig_tol,
-                         "collapsed": 1e-7}, nonexistence,
-                        {"starts": starts, "seed": seed, "tol": tol, "max_steps": max_steps})
+    tol_inv = 1e-6
+    classes = _classes(game, [(lab, r) for lab, r in results if r.converged], tol_inv)
+    runs = tuple((lab, _status(r)) for lab, r in results)
+    undecided = tuple((lab, r.verdicts["convergence"].reason, r.residual) for lab, r in results
+                      if _status(r) == "undecided")
+    rosen = global_certificate(game)
+    found = recession_certificate(game) if certify else None
+    nonexistence = game.nonexistence() if not certify else "" if found is None else (
+        f"the {found[0]} has a recession direction valid for every opponent strategy (checked in exact rational "
+        "arithmetic)")
+    if certify:
+        unique = uq.uniqueness(game, classes, nonexistence, rosen, len(undecided))
+        verdicts = {"existence": uq.existence(game, classes, nonexistence, len(undecided)), "uniqueness": unique,
+                    "continuum": uq.continuum(game, classes, unique), "escape": uq.escape(runs, nonexistence)}
+    else:
+        v = Verdict.undecided("uncertified: verify ran with certify=False")
+        verdicts = {k: v for k in ("existence", "uniqueness", "continuum", "escape")}
+    return VerifyResult(game.name, starts, runs, classes, verdicts, sum(1 for _, s in runs if s == "escaped"),
+                        len(undecided), rosen, latent_symmetries(game), undecided,
+                        {"residual": tol, "invariant (relative to each invariant's scale)": tol_inv}, nonexistence,
+                        {"starts": starts, "seed": seed, "tol": tol, "max_steps": max_steps, "certify": certify})
