@@ -151,6 +151,8 @@ def _index(support: np.ndarray, points: np.ndarray, name: str) -> np.ndarray:
 
 
 def finite_arrays(game: Game) -> FiniteArrays:
+    if isinstance(game, NetworkStructure):
+        raise Unsupported("a network game (Gaussian factors), not a finite pair")
     dec, enc = game.decoder, game.encoder
     fam_p, fam_q = _family_code(dec.family), _family_code(enc.family)
     if not (isinstance(game.data, Finite) and isinstance(game.prior, Finite)):

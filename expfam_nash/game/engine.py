@@ -94,3 +94,6 @@ class NetworkStructure(Protocol):
 
     def symmetry_group(self) -> tuple[str, int]:
         """(description, dimension of the continuous part) of the latent symmetries."""
+
+    def invariant_scales(self) -> dict:
+        """{invariant: its scale} (the units in which ``verify`` compares invariants)."""

@@ -134,6 +134,8 @@ def invariant_scales(game: Game) -> dict:
     for Gaussian pairs sqrt(max data variance) for means and the max data variance for covariances."""
     if game.finite_support is not None:
         return {"kernel": 1.0, "decoder_marginal": 1.0}
+    if isinstance(game, NetworkStructure):
+        return game.invariant_scales()
     var = float(np.max(np.diag(np.atleast_2d(game.data.moments()[1]))))
     unit = {1: 1.0, "x": float(np.sqrt(var)), "x2": var}
     return {key: unit[u] for key, u in _GAUSSIAN_UNITS.items()}

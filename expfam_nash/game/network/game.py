@@ -196,6 +196,19 @@ class NetworkGame(Game):
         from .symmetry import rotation_tangents
         return rotation_tangents(self, self.check(params))
 
+    def invariant_scales(self) -> dict:
+        """Scales for comparing invariants: the largest data variance for the model's moment, 1 for the
+        reconstruction maps (unitless for one data unit), the largest prior variance for the latent spectra."""
+        net = self.network
+        data = max(float(np.max(np.diag(net.wake.moment))), np.finfo(float).tiny)
+        latent_roots = [b for b in net.sleep.roots if b in net.latent_blocks]
+        prior = max([float(np.max(np.diag(net.sleep.moment)[net.root_positions(net.sleep, b)])) for b in latent_roots]
+                    + [np.finfo(float).tiny])
+        out = {"model_moment": data}
+        for b in net.latent_blocks:
+            out.update({f"reconstruction {b}": 1.0, f"wake spectrum {b}": prior, f"sleep spectrum {b}": prior})
+        return out
+
     def invariants(self, params: Params) -> dict:
         from .symmetry import invariants
         return invariants(self, self.check(params))
