@@ -206,3 +206,21 @@ def test_certifier_enclosures_contain_the_engine():
         assert np.all(np.abs(gb.mid - game.flat_gradient(v)) <= gb.rad + tol), game.name
         assert np.all(np.abs(Jb.mid - J) <= Jb.rad + tol), game.name
         assert Jb.rad.max() <= 1e-9 * max(1.0, np.abs(J).max())
+
+
+def test_verify_on_a_network_game_certifies_the_closed_form_classes():
+    """verify (main's certified version) on the VAE game with eigenvalues 3 and 0.1, eta_dec = 0.5: the
+    collapsed point (a certified saddle) and the active branch of mode 1 (certified stable), distinct up to
+    symmetry; the stable class's invariants are the closed form's."""
+    from expfam_nash.collapse.game_model import game_model
+    from expfam_nash.collapse.problem import vae_problem
+
+    g = en.models.make("linear-vae", eigenvalues=[3.0, 0.1], latent_dim=1, eta_dec=0.5)
+    v = en.verify(g, starts=3, seed=0)
+    assert len(v.classes) == 2 and v.verdicts["uniqueness"].status.value == "refuted"
+    stable = [c for c in v.classes if c.representative.verdicts["stability"].holds]
+    assert len(stable) == 1 and not stable[0].collapsed
+    gm = game_model(vae_problem(np.diag([3.0, 0.1]), 1, 1.0, 1.0, 0.5, "learned"))
+    closed = g.invariants(gm.params(gm.stable_branches()))
+    for key, val in closed.items():
+        np.testing.assert_allclose(stable[0].representative.invariants[key], val, atol=1e-8, err_msg=key)
