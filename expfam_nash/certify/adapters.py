@@ -105,8 +105,7 @@ class GaussianArrays:
 
 @dataclass(frozen=True, eq=False)
 class NetworkArrays:
-    """A network game: its :class:`~expfam_nash.game.network.Network` (block dimensions, factors with
-    their fixed or learned variances, the wake and sleep roots' moments), ``rho`` and the masks."""
+    """A network game: its plain :class:`~expfam_nash.game.network.Network` (blocks, factors, phase moments)."""
 
     network: object
     rho: float
