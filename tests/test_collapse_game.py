@@ -18,18 +18,17 @@ from expfam_nash.collapse.game_theory import hvae_branches, vae_branches
 from expfam_nash.collapse.problem import cvae_problem, hvae_problem, vae_problem
 from expfam_nash.core.verdict import Status
 
-pos = lambda lo, hi: st.floats(lo, hi).map(lambda t: float(10 ** t))
-
-
 @st.composite
 def modes(draw):
-    """One mode: model, eigenvalue, e, s, encoder variance (HVAE: sigma1^2), level-2 variance or None."""
+    """One mode: model, eigenvalue, e, s, encoder variance (HVAE: sigma1^2), level-2 variance or None;
+    the values come from a drawn seed (spread over their decades, not hypothesis' edge values)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 31 - 1)))
     model = draw(st.sampled_from(["vae", "hvae"]))
-    lam, e, s, var = draw(pos(-2, 1.5)), draw(pos(-1, 1)), draw(pos(-1.5, 0.5)), draw(pos(-1, 0.5))
+    lam, e, s, var, v2 = 10 ** rng.uniform([-2, -1, -1.5, -1, -1.5], [1.5, 1, 0.5, 0.5, 1])
     learned = draw(st.booleans())
     if model == "vae":
         return model, lam, e, s, None if learned else var, None
-    return model, lam, e, s, var, None if learned else draw(pos(-1.5, 1))
+    return model, lam, e, s, var, None if learned else v2
 
 
 def _branches(model, lam, e, s, var, v2):
