@@ -170,19 +170,24 @@ def test_cvae_equilibria_are_the_vae_on_the_residual_with_the_same_certified_sta
 
 
 def test_multi_mode_stable_equilibria_are_certified_and_misassigned_latents_are_saddles():
-    """Claim 15 (modes coupled in the full game, verified): the closed-form stable equilibrium of small
-    full games without rotation orbits is certified stable; putting the latent on a smaller eigenvalue
-    gives a certified saddle."""
-    A = np.diag([3.0, 1.2, 0.05])
-    for prob in (vae_problem(A, 2, 1.0, 1.0, 0.5, "learned"), hvae_problem(A, (1, 1), 0.6, "learned", eta_dec=0.5),
-                 hvae_problem(A, (1, 1), 0.6, 0.4, eta_dec=0.5)):
+    """Claim 15 (modes coupled in the full game, verified): the closed-form stable equilibrium of small full
+    games is certified stable - on a latent rotation orbit by the fixed-point route (HVAE: z1 always rotates;
+    fixed variances: every latent block) - and putting a latent on a smaller eigenvalue gives a certified saddle."""
+    from expfam_nash.collapse.game_params import equilibrium_params
+    from expfam_nash.collapse.game_theory import stable_branch
+
+    A = np.diag([3.0, 1.2, 0.3, 0.05])
+    for prob, route in ((vae_problem(A, 2, 1.0, 1.0, 0.5, "learned"), "full"),
+                        (vae_problem(A, 3, 1.0, 1.0, 0.5, 0.5), "fixed-subspace"),
+                        (hvae_problem(A, (1, 1), 0.6, 0.4, eta_dec=0.5), "full"),
+                        (hvae_problem(A, (2, 2), 0.6, "learned", eta_dec=0.5), "fixed-subspace"),
+                        (hvae_problem(A, (3, 2), 0.6, 0.4, eta_dec=0.5), "fixed-subspace")):
         gm = game_model(prob)
-        game = gm.game()
-        assert certify_equilibrium(game, gm.params(gm.stable_branches())).stability.holds
-    gm = game_model(vae_problem(A, 1, 1.0, 1.0, 0.5, "learned"))
-    lam2 = vae_branches(1.2, 1.0, 0.25, None)[1]                    # the active branch of the second mode ...
-    wrong = gm.game().params(np.array([[0.0], [lam2.decoder[0]], [0.0]]),   # ... carried by the only latent
-                             np.array([[0.0, lam2.encoder[0] / lam2.variance[0], 0.0, -0.5 / lam2.variance[0]]]))
+        cert = certify_equilibrium(gm.game(), gm.params(gm.stable_branches()))
+        assert cert.route == route and cert.stability.holds, (prob.model, cert.stability.reason)
+    gm = game_model(hvae_problem(A, (2, 2), 0.6, "learned", eta_dec=0.5))
+    branches = [stable_branch(hvae_branches(lam, gm.e, gm.s, gm.s1sq, None)) for lam in (3.0, 0.3)]
+    wrong = equilibrium_params("hvae", np.eye(4)[:, [0, 2, 1, 3]], branches, gm.dims, True)   # latent 2 on mode 3
     cert = certify_equilibrium(gm.game(), wrong)
     assert cert.existence.holds and cert.stability.status is Status.REFUTED
 

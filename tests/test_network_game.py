@@ -236,3 +236,37 @@ def test_verify_on_a_network_game_certifies_the_closed_form_classes():
     closed = g.invariants(gm.params(gm.stable_branches()))
     for key, val in closed.items():
         np.testing.assert_allclose(stable[0].representative.invariants[key], val, atol=1e-8, err_msg=key)
+
+
+def test_network_flips_and_rotations_are_exact_symmetries():
+    """The certifier's symmetries of a network game: every exact flip h satisfies g(h v) = h g(v) at
+    random points; every rotation generator's tangent lies in the kernel of J at an equilibrium; the
+    alignment keeps the point an equilibrium with the same invariants."""
+    from expfam_nash.certify import network_orbits as orbits
+    from expfam_nash.collapse.game_model import game_model
+    from expfam_nash.collapse.problem import hvae_problem
+
+    rng = np.random.default_rng(4)
+    game = hvae_game(np.diag([2.0, 1.0, 0.5]), (2, 2), 0.6, 0.5, 1.0, 0.5)
+    flips = orbits.flip_signs(game)
+    assert set(flips) == {("x", 0), ("x", 1), ("x", 2), ("z1", 0), ("z1", 1), ("z2", 0), ("z2", 1)}
+    v = game.flatten(game.init(rng=rng))
+    for h in flips.values():
+        np.testing.assert_allclose(game.flat_gradient(h * v), h * game.flat_gradient(v), rtol=1e-12, atol=1e-12)
+    assert ("x", 0) not in orbits.flip_signs(hvae_game(np.array([[2.0, 0.3], [0.3, 1.0]]), (1, 1), 0.6))
+    gm = game_model(hvae_problem(np.diag([3.0, 1.2, 0.3]), (2, 2), 0.6, 0.5, eta_dec=0.5))
+    g, eq = gm.game(), gm.params(gm.stable_branches())
+    gens = orbits.rotation_generators(g)
+    assert len(gens) == 2                                     # O(2) on z1 and on z2 (sigma2 fixed)
+    J = g.jacobian(eq)
+    for xi in gens:
+        t = xi @ g.flatten(eq)
+        assert np.abs(t).max() > 0 and np.abs(J @ t).max() <= 1e-12 * np.abs(J).max() * np.abs(t).max()
+    Q = np.linalg.qr(rng.standard_normal((2, 2)))[0]
+    turned = orbits._apply(g, g.flatten(eq), "z1", Q, False)           # a rotated equilibrium ...
+    back = orbits.align(g, turned)                                      # ... aligned again
+    assert g.residual(g.unflatten(back)) <= 1e-12
+    for key, val in g.invariants(eq).items():
+        np.testing.assert_allclose(g.invariants(g.unflatten(back))[key], val, atol=1e-10, err_msg=key)
+    fixed = orbits.fixed_coordinates(g, back, flips)
+    assert np.all(np.abs(back[np.setdiff1d(np.arange(back.size), fixed)]) <= 1e-12)

@@ -25,6 +25,7 @@ from ..environment import Finite, Gaussian
 from ..families import Affine, Bernoulli, Categorical, GaussianFixed, GaussianLearned
 from ..game import Game, NetworkStructure, Params
 from ..game.recession import NotDecided, recession_direction
+from . import network_orbits
 
 
 class Unsupported(ValueError):
@@ -115,11 +116,6 @@ class NetworkArrays:
     @property
     def size(self) -> int:
         return int(self.mask_p.sum() + self.mask_q.sum())
-
-    def learned_precisions(self, player: str) -> list[tuple[slice, int]]:
-        """(row slice, column) of every learned factor's beta column in the player's matrix."""
-        return [(slice(lay.row, lay.row + lay.n), lay.col + lay.m) for lay in self.network.layouts[player]
-                if lay.factor.learned]
 
 
 def _is_identity(a: np.ndarray) -> bool:
@@ -335,6 +331,8 @@ def rotation_generators(game: Game) -> list[np.ndarray]:
     game: Gaussian prior N(0, c I) (checked entry by entry), affine lifts, fixed isotropic encoder
     variance, no labelled term. Empty list otherwise (learned encoder variances break rotations
     except on the set where two variances coincide, which is not certified)."""
+    if isinstance(game, NetworkStructure):
+        return network_orbits.rotation_generators(game)
     if not isinstance(game.prior, Gaussian) or game.alpha > 0:
         return []
     dec, enc = game.decoder, game.encoder
@@ -369,6 +367,8 @@ def flip_signs(game: Game) -> dict:
     symmetries of a linear-Gaussian game: ``("x", b)`` flips data axis b (needs data mean_b = 0 and
     cov[b, b'] = 0 for b' != b), ``("z", a)`` flips latent unit a (prior mean_a = 0, prior cov
     row a off-diagonal 0). Labelled games get none. Returns {name: sign vector}."""
+    if isinstance(game, NetworkStructure):
+        return network_orbits.flip_signs(game)
     try:
         ga = gaussian_arrays(game)
     except Unsupported:

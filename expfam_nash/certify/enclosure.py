@@ -82,7 +82,8 @@ class Enclosure:
                     raise OutsideDomain("a learned precision is not certainly negative on the box")
         if isinstance(self.arrays, NetworkArrays):
             for ball, player in ((theta, "decoder"), (phi, "encoder")):
-                for rows, col in self.arrays.learned_precisions(player):
+                for lay in (x for x in self.arrays.network.layouts[player] if x.factor.learned):
+                    rows, col = slice(lay.row, lay.row + lay.n), lay.col + lay.m
                     if not np.all(grow(ball.rad[rows, col], 1) < -ball.mid[rows, col]):
                         raise OutsideDomain("a learned precision is not certainly negative on the box")
 

@@ -159,11 +159,7 @@ def full_game_check(gm: GameModel, certify: bool = True) -> dict:
     if certify:
         from ..certify import certify_equilibrium
         cert = certify_equilibrium(game, params)
-        out["existence"], out["stability"] = cert.existence, cert.stability
-        if not cert.existence.holds and st.orbit_dimension:
-            why = (f"the equilibrium lies on a {st.orbit_dimension}-dimensional orbit of latent rotations, which the "
-                   "full-game certificate does not handle for network games; the per-mode certificates are the evidence")
-            out["existence"] = out["stability"] = Verdict.undecided(why)
+        out["existence"], out["stability"], out["route"] = cert.existence, cert.stability, cert.route
     else:
         out["existence"] = out["stability"] = Verdict.undecided("certificates not requested (certify=False)")
     return out
