@@ -200,6 +200,8 @@ def test_registered_models_run_through_solve_and_the_cli(capsys):
     assert '"converged": true' in out
     assert main(["solve", "linear-cvae", "--data", "correlation:2:1"]) == 2
     assert "correlation" in capsys.readouterr().err
+    r = en.solve(g, method="stochastic", max_steps=50, batch_size=64, seed=0, lr=0.01)   # minibatches of the network
+    assert r.iterations == 50 and np.isfinite(r.residual)
 
 
 def test_certifier_enclosures_contain_the_engine():
