@@ -68,16 +68,25 @@ def _apply(game, v: np.ndarray, block: str, R: np.ndarray, generator: bool) -> n
 
 
 def rotation_generators(game) -> list[np.ndarray]:
-    """Exact linear maps xi (N x N), tangent = xi v, of the exact latent rotations."""
+    """Exact linear maps xi (N x N), tangent = xi v, of the exact latent rotations: for the rotation of
+    units a < c (Omega[a, c] = -1, Omega[c, a] = 1), target rows give d A[a] = -A[c], d A[c] = A[a] and
+    parent columns d A[:, a] = -A[:, c], d A[:, c] = A[:, a]."""
     size = game.layout.size
+    idx = {p: _index(game, p) for p in ("decoder", "encoder")}
     gens = []
     for block in _exact_blocks(game):
         k = game.network.offsets[block][1]
         for a in range(k):
             for c in range(a + 1, k):
-                omega = np.zeros((k, k))
-                omega[a, c], omega[c, a] = -1.0, 1.0
-                xi = np.column_stack([_apply(game, e, block, omega, True) for e in np.eye(size)])
+                xi = np.zeros((size, size))
+                for player, lay, kind, off in _entries(game, block):
+                    blk = idx[player][lay.row:lay.row + lay.n, lay.col:lay.col + lay.m]
+                    if kind == "row":
+                        xi[blk[a], blk[c]] -= 1.0
+                        xi[blk[c], blk[a]] += 1.0
+                    else:
+                        xi[blk[:, off + a], blk[:, off + c]] -= 1.0
+                        xi[blk[:, off + c], blk[:, off + a]] += 1.0
                 gens.append(xi)
     return gens
 

@@ -144,7 +144,8 @@ def hvae_branches(lam: float, e: float, s: float, s1sq: float, v2: float | None,
         else:
             st1 = True if a1 else _below(lam * e1, s1sq * s)
             st2 = True if a2 else _below(m1, level2_thr)
-            stable = None if None in (st1, st2) else bool(st1 and st2)
+            # block-diagonal Jacobian: one strictly unstable level makes a saddle, whatever the other
+            stable = False if False in (st1, st2) else (None if None in (st1, st2) else True)
         out.append(Branch((a1, a2), (u1, u2), (w1, w2), (s1sq, var2), stable))
     return out
 
