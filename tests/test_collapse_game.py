@@ -265,3 +265,16 @@ def test_threshold_figure_data_and_drawing():
         for lam, v in zip(panel["grid"], panel["game_verdicts"]):
             assert v[0] == ("active" if lam > panel["game_threshold"][0] else "collapsed")
     assert isinstance(plot_threshold_comparison(data), Figure) and "collapse_thresholds" in FIGURES
+
+
+def test_a_branch_on_a_threshold_is_a_saddle_when_another_level_is_unstable():
+    """sigma1 = eta_dec (the paper's HVAE setting): the (0,0) branch has a zero eigenvalue (level 2 on its
+    threshold), so no certificate decides it; above sigma1^2 level 1 is strictly unstable there, which the
+    block structure makes a saddle: the mode is decided (active). Below, the stable branch itself is the
+    neutral one: undecided."""
+    args = dict(latent_dims=(1, 1), sigma1=0.5, sigma2="learned", eta_enc=0.5, eta_dec=0.5, objective="symmetric",
+                starts=0)
+    high, low = collapse.hvae(np.array([[2.0]]), **args), collapse.hvae(np.array([[0.1]]), **args)
+    assert [row[0].status for row in high.verdicts] == [Status.REFUTED, Status.REFUTED]
+    assert high.game.modes[0].stability[0].status is Status.UNDECIDED
+    assert [row[0].status for row in low.verdicts] == [Status.UNDECIDED, Status.UNDECIDED]
