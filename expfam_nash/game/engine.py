@@ -97,3 +97,6 @@ class NetworkStructure(Protocol):
 
     def invariant_scales(self) -> dict:
         """{invariant: its scale} (the units in which ``verify`` compares invariants)."""
+
+    def sampled_estimate(self, params, n_samples: int, rng):
+        """Monte Carlo utilities and pseudo-gradient from ``n_samples`` draws per phase (any n >= 1)."""

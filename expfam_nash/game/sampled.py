@@ -81,8 +81,7 @@ def _moments(ps: PlayerSamples):
 
 def estimate(game, params: Params, n_samples: int, rng: np.random.Generator) -> SampledEstimate:
     if isinstance(game, NetworkStructure):        # players holding several factors: ancestral sampling
-        from .network.sampled import estimate as network_estimate
-        return network_estimate(game, params, n_samples, rng)
+        return game.sampled_estimate(params, n_samples, rng)
     dec, enc, a = game.decoder, game.encoder, game.alpha
     th, ph = params.theta, params.phi
     dec_parts, enc_parts = [], []

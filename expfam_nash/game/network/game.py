@@ -220,6 +220,10 @@ class NetworkGame(Game):
         check_int(n_samples, "n_samples", minimum=2)
         return estimate(self, self.check(params), n_samples, as_rng(seed, rng))
 
+    def sampled_estimate(self, params: Params, n_samples: int, rng: np.random.Generator) -> SampledEstimate:
+        """The minibatch estimate the stochastic solver steps with (``game.sampled.estimate``)."""
+        return estimate(self, params, n_samples, rng)
+
 
 def _isotropic_root(phase, network: Network, block: str) -> bool:
     pos = network.root_positions(phase, block)

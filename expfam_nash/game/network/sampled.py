@@ -62,9 +62,10 @@ def estimate(game, params: Params, n: int, rng: np.random.Generator) -> SampledE
             ll += lls
             sl = (slice(lay.row, lay.row + lay.n), slice(lay.col, lay.col + lay.width))
             g[sl] = gs.mean(0)
-            g_se[sl] = gs.std(0, ddof=1) / np.sqrt(n)
+            g_se[sl] = gs.std(0, ddof=1) / np.sqrt(n) if n > 1 else np.inf
             g[sl][:, :lay.m] -= rho * block[:, :lay.m]
         penalty = 0.5 * rho * float(np.sum(par[game.player(player).penalty_mask] ** 2))
-        out.append((float(ll.mean() - penalty), float(ll.std(ddof=1) / np.sqrt(n)), g, g_se))
+        se = float(ll.std(ddof=1) / np.sqrt(n)) if n > 1 else np.inf
+        out.append((float(ll.mean() - penalty), se, g, g_se))
     (lp, sp, gp, sgp), (lq, sq, gq, sgq) = out
     return SampledEstimate((lp, lq), (sp, sq), Params(gp, gq), Params(sgp, sgq), n)
