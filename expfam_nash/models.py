@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core.parsing import floats, variance
+from .core.parsing import floats, ints, variance
 from .core.registry import Arg, Registry
 from .core.validation import as_float_array, check_int, check_positive, shown
 from .environment import Finite, FiniteJoint, Gaussian, GaussianJoint, uniform_bits
@@ -20,6 +20,7 @@ from .environment.specs import (bars_distribution, binary_data, independent_dist
 from .families import Affine, Bernoulli, Categorical, GaussianFixed, GaussianLearned, OneHot, binary_support
 from .families.bernoulli import MAX_BITS_ENUMERABLE
 from .game import Game, Player
+from .game.network import cvae_game, hvae_game, vae_game
 
 MODELS: Registry = Registry("model")
 
@@ -172,6 +173,100 @@ def bernoulli_anchored(joint: str = "random:3:1:1234", concentration: float = 0.
     base = bernoulli(xs, weights=data.weights, latent_dim=k)
     return Game(base.decoder, base.encoder, data, prior, labelled=labelled, alpha=alpha, rho=rho,
                 name=f"bernoulli-anchored(d={d}, k={k})")
+
+
+# -- seed 003's linear models as network games (players holding several factors) ------------------
+def _no_labels(alpha) -> None:
+    if float(alpha) != 0.0:
+        raise ValueError(f"alpha: the linear VAE/CVAE/HVAE games have no labelled term (alpha must be 0), got {alpha!r}")
+
+
+def _learned(value, name: str):
+    """'learned' -> None, a number -> itself (validated by the builder)."""
+    if isinstance(value, str):
+        if value != "learned":
+            raise ValueError(f"{name}: expected 'learned' or a number > 0, got {value!r}")
+        return None
+    return value
+
+
+def _diagonal_moment(eigenvalues, moments) -> np.ndarray:
+    if moments is not None:
+        return as_float_array(moments, "moments", ndim=2)
+    lam = as_float_array(eigenvalues, "eigenvalues", ndim=1)
+    if lam.size == 0 or np.any(lam < 0):
+        raise ValueError("eigenvalues: expected a non-empty list of second-moment eigenvalues >= 0")
+    return np.diag(lam)
+
+
+def _cvae_moments(data: str, moments):
+    """(cxx, cxy, cyy): given, from an .npz file, or correlation:RHO:DIM (y ~ N(0, I), x = RHO y +
+    sqrt(1 - RHO^2) n)."""
+    if moments is not None:
+        if not isinstance(moments, (tuple, list)) or len(moments) != 3:
+            raise ValueError("moments: expected (cxx, cxy, cyy)")
+        return moments
+    if isinstance(data, str) and data.startswith("correlation:"):
+        fields = data.split(":")
+        try:
+            rho, dim = float(fields[1]), int(fields[2])
+        except (ValueError, IndexError):
+            raise ValueError(f"data: expected correlation:RHO:DIM, got {data!r}") from None
+        if not (0.0 <= rho <= 1.0 and dim >= 1) or len(fields) != 3:
+            raise ValueError(f"data: expected correlation:RHO:DIM with 0 <= RHO <= 1, DIM >= 1, got {data!r}")
+        eye = np.eye(dim)
+        return eye, rho * eye, eye
+    try:
+        arrays = np.load(data)
+        return arrays["cxx"], arrays["cxy"], arrays["cyy"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"data: expected correlation:RHO:DIM or an .npz file with cxx, cxy, cyy, got {data!r} "
+                         f"({exc})") from None
+
+
+_ETA = (Arg("eta_enc", float, 1.0, "prior standard deviation"), Arg("eta_dec", float, 0.5, "decoder standard deviation"))
+_MOMENT = Arg("moments", None, None, "second moment E[x x^T] as a matrix (instead of eigenvalues)", cli=False)
+
+
+@MODELS.register("linear-vae", aliased=True, help="seed 003's bias-free linear VAE as a game: p(x|z) = N(U z, eta_dec^2 I), "
+                 "q(z|x) = N(W x, Sigma), prior N(0, eta_enc^2 I)",
+                 args=(Arg("eigenvalues", floats, (3.0, 1.0), "eigenvalues of E[x x^T] (a diagonal moment)"), _MOMENT,
+                       Arg("latent_dim", int, 1, "latent dimension"), *_ETA,
+                       Arg("encoder_var", variance, "learned", "'learned' (diagonal) or the fixed encoder variance"),
+                       RHO, _python_only(ALPHA)))
+def linear_vae(eigenvalues=(3.0, 1.0), moments=None, latent_dim: int = 1, eta_enc: float = 1.0, eta_dec: float = 0.5,
+               encoder_var="learned", rho: float = 0.0, alpha: float = 0.0) -> Game:
+    _no_labels(alpha)
+    return vae_game(_diagonal_moment(eigenvalues, moments), latent_dim, eta_enc, eta_dec,
+                    _learned(encoder_var, "encoder_var"), rho)
+
+
+@MODELS.register("linear-cvae", aliased=True, help="seed 003's linear CVAE as a game: p(y|x,z) = N(U1 z + U2 x, eta_dec^2 I), "
+                 "q(z|x,y) = N(W1 x + W2 y, Sigma), prior N(0, eta_enc^2 I); x is observed in both phases",
+                 args=(Arg("data", str, "correlation:0.5:2", "correlation:RHO:DIM | moments.npz (cxx, cxy, cyy)"),
+                       Arg("moments", None, None, "(cxx, cxy, cyy) with cxy = E[x y^T]", cli=False),
+                       Arg("latent_dim", int, 1, "latent dimension"), *_ETA,
+                       Arg("encoder_var", variance, "learned", "'learned' (diagonal) or the fixed encoder variance"),
+                       RHO, _python_only(ALPHA)))
+def linear_cvae(data: str = "correlation:0.5:2", moments=None, latent_dim: int = 1, eta_enc: float = 1.0,
+                eta_dec: float = 0.5, encoder_var="learned", rho: float = 0.0, alpha: float = 0.0) -> Game:
+    _no_labels(alpha)
+    cxx, cxy, cyy = _cvae_moments(data, moments)
+    return cvae_game(cxx, cxy, cyy, latent_dim, eta_enc, eta_dec, _learned(encoder_var, "encoder_var"), rho)
+
+
+@MODELS.register("linear-hvae", aliased=True, help="seed 003's two-level linear HVAE as a game: decoder p(z1|z2), p(x|z1); "
+                 "encoder q(z1|x) (std sigma1), q(z2|z1) (Sigma2); prior N(0, eta_enc^2 I)",
+                 args=(Arg("eigenvalues", floats, (3.0, 1.0), "eigenvalues of E[x x^T] (a diagonal moment)"), _MOMENT,
+                       Arg("latent_dims", ints, (1, 1), "D1,D2: latent dimensions of the two levels"), *_ETA,
+                       Arg("sigma1", float, 0.5, "level-1 encoder standard deviation"),
+                       Arg("sigma2", variance, "learned", "'learned' (diagonal Sigma2) or the level-2 encoder std"),
+                       RHO, _python_only(ALPHA)))
+def linear_hvae(eigenvalues=(3.0, 1.0), moments=None, latent_dims=(1, 1), eta_enc: float = 1.0, eta_dec: float = 0.5,
+                sigma1: float = 0.5, sigma2="learned", rho: float = 0.0, alpha: float = 0.0) -> Game:
+    _no_labels(alpha)
+    return hvae_game(_diagonal_moment(eigenvalues, moments), tuple(latent_dims), sigma1, _learned(sigma2, "sigma2"),
+                     eta_enc, eta_dec, rho)
 
 
 def make(name: str, **kwargs) -> Game:

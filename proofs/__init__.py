@@ -10,7 +10,7 @@ import importlib
 import sys
 
 PROOFS = ("concavity", "stochastic_unbiased", "limiting_distribution", "tabular", "collapsed_affine",
-          "linear_gaussian", "collapse_vae", "collapse_cvae", "collapse_hvae")
+          "linear_gaussian", "collapse_vae", "collapse_cvae", "collapse_hvae", "collapse_game")
 
 __all__ = ["PROOFS", "run", "main"]
 

@@ -342,7 +342,7 @@ def test_register_covers_every_claim_and_its_evidence_exists():
     from expfam_nash.verification.claims import full_register
 
     assert [c.number for c in REGISTER] == list(range(1, 9))
-    assert [c.number for c in full_register()] == list(range(1, 13))    # 9-12: seed 003 (collapse)
+    assert [c.number for c in full_register()] == list(range(1, 17))    # 9-16: seed 003 (collapse; 13-16 the game)
     import proofs
 
     parser = build_parser()

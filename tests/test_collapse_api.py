@@ -44,9 +44,10 @@ def test_bad_input_is_one_line_naming_the_argument(call, arg):
     assert msg.startswith(f"{arg}") and "\n" not in msg, msg
 
 
-def test_symmetric_objective_is_reserved_for_a_later_issue():
-    with pytest.raises(ValueError, match="not available yet"):
-        collapse.cvae(C[:2, :2], C[:2, 2:], C[2:, 2:], 1, objective="symmetric")
+def test_the_objective_is_elbo_or_symmetric():
+    with pytest.raises(ValueError, match="objective: expected one of elbo, symmetric"):
+        collapse.cvae(C[:2, :2], C[:2, 2:], C[2:, 2:], 1, objective="nash")
+    assert collapse.cvae(C[:2, :2], C[:2, 2:], C[2:, 2:], 1, objective="symmetric", starts=0).objective == "symmetric"
 
 
 def test_api_fields_and_json():

@@ -25,10 +25,13 @@ def test_every_finding_has_existing_evidence():
     import proofs
 
     parser = build_parser()
-    assert [c.number for c in CLAIMS] == [9, 10, 11, 12]
+    assert [c.number for c in CLAIMS] == [9, 10, 11, 12, 13, 14, 15, 16]
     for claim in CLAIMS:
         for f in claim.findings:
-            assert f.verdict in VERDICTS and f.evidence
+            assert f.verdict in VERDICTS
+            if f.verdict == "open":          # open findings carry no evidence (the register prints "-")
+                continue
+            assert f.evidence
             if f.verdict in ("refuted by counterexample", "verified on generated instances"):
                 assert any(e.startswith("test:") for e in f.evidence)
             for e in f.evidence:

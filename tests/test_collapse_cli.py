@@ -41,7 +41,7 @@ def test_cvae_synthetic_correlation_and_moments_file(capsys, tmp_path):
 
 @pytest.mark.parametrize("argv, text", [
     (["vae", "--beta", "-1"], "beta"),
-    (["cvae", "--objective", "symmetric"], "not available yet"),
+    (["cvae", "--objective", "symmetric", "--train"], "training is for --objective elbo"),
     (["vae", "--synthetic", "gaussian:1,-2"], "synthetic"),
     (["cvae", "--synthetic", "gaussian:1,2"], "synthetic"),
     (["hvae", "--moments", "/no/such/file.npz"], "moments"),

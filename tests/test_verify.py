@@ -106,7 +106,7 @@ def test_cli_verify_json(capsys):
 def test_cli_claims_and_bad_verify_input(capsys):
     assert main(["claims", "--json"]) == 0
     claims = json.loads(capsys.readouterr().out)
-    assert [c["claim"] for c in claims] == list(range(1, 13))     # 1-8: THEORY.md; 9-12: seed 003
+    assert [c["claim"] for c in claims] == list(range(1, 17))     # 1-8: THEORY.md; 9-16: seed 003 (13-16: the game)
     assert main(["verify", "--starts", "1", "tabular"]) == 2
     assert "starts" in capsys.readouterr().err
 

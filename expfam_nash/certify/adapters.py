@@ -6,6 +6,8 @@ to a redesign of the game engines touches this file only:
 * :class:`FiniteArrays`: a game on finite X and Z (Bernoulli or categorical families, any lifts
   given as feature tables, data and prior weights, labelled table, alpha, rho, masks);
 * :class:`GaussianArrays`: the linear-Gaussian pair (moments, fixed or learned variances);
+* :class:`NetworkArrays`: a network game (``game.network``: its plain structure, blocks, factors,
+  phase moments);
 * floating-point gradient / Jacobian / best responses through the game's public API;
 * the game's symmetries as exact linear maps on the flat parameter vector;
 * the positively weighted pairs a recession direction must respect, and the LP that finds one.
@@ -21,8 +23,9 @@ import numpy as np
 
 from ..environment import Finite, Gaussian
 from ..families import Affine, Bernoulli, Categorical, GaussianFixed, GaussianLearned
-from ..game import Game, Params
+from ..game import Game, NetworkStructure, Params
 from ..game.recession import NotDecided, recession_direction
+from . import network_orbits
 
 
 class Unsupported(ValueError):
@@ -101,6 +104,20 @@ class GaussianArrays:
         return int(self.mask_p.sum() + self.mask_q.sum())
 
 
+@dataclass(frozen=True, eq=False)
+class NetworkArrays:
+    """A network game: its plain :class:`~expfam_nash.game.network.Network` (blocks, factors, phase moments)."""
+
+    network: object
+    rho: float
+    mask_p: np.ndarray
+    mask_q: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.mask_p.sum() + self.mask_q.sum())
+
+
 def _is_identity(a: np.ndarray) -> bool:
     return a.shape[0] == a.shape[1] and bool(np.array_equal(a, np.eye(a.shape[0])))
 
@@ -129,6 +146,8 @@ def _index(support: np.ndarray, points: np.ndarray, name: str) -> np.ndarray:
 
 
 def finite_arrays(game: Game) -> FiniteArrays:
+    if isinstance(game, NetworkStructure):
+        raise Unsupported("a network game (Gaussian factors), not a finite pair")
     dec, enc = game.decoder, game.encoder
     fam_p, fam_q = _family_code(dec.family), _family_code(enc.family)
     if not (isinstance(game.data, Finite) and isinstance(game.prior, Finite)):
@@ -154,6 +173,8 @@ def finite_arrays(game: Game) -> FiniteArrays:
 
 
 def gaussian_arrays(game: Game) -> GaussianArrays:
+    if isinstance(game, NetworkStructure):
+        raise Unsupported("a network game, not a linear-Gaussian pair")
     dec, enc = game.decoder, game.encoder
     gauss = (GaussianFixed, GaussianLearned)
     if not (isinstance(dec.family, gauss) and isinstance(enc.family, gauss) and isinstance(dec.lift, Affine)
@@ -174,15 +195,22 @@ def gaussian_arrays(game: Game) -> GaussianArrays:
                           np.array(dec.mask), np.array(enc.mask))
 
 
-_CACHE: "weakref.WeakKeyDictionary[Game, FiniteArrays | GaussianArrays]" = weakref.WeakKeyDictionary()
+def network_arrays(game) -> NetworkArrays:
+    return NetworkArrays(game.network, float(game.rho), np.array(game.decoder.mask), np.array(game.encoder.mask))
 
 
-def arrays(game: Game) -> FiniteArrays | GaussianArrays:
+_CACHE: "weakref.WeakKeyDictionary[Game, FiniteArrays | GaussianArrays | NetworkArrays]" = weakref.WeakKeyDictionary()
+
+
+def arrays(game: Game) -> FiniteArrays | GaussianArrays | NetworkArrays:
     """The game as plain arrays (built once per game); :class:`Unsupported` when the certifier
     has no exact model."""
     if game.engine is None:
         raise Unsupported(f"{game.name}: no exact engine (sampled games cannot be certified)")
     out = _CACHE.get(game)
+    if out is None and isinstance(game, NetworkStructure):
+        out = network_arrays(game)
+        _CACHE[game] = out
     if out is None:
         out = finite_arrays(game) if game.decoder.family.finite and game.encoder.family.finite \
             else gaussian_arrays(game)
@@ -303,6 +331,8 @@ def rotation_generators(game: Game) -> list[np.ndarray]:
     game: Gaussian prior N(0, c I) (checked entry by entry), affine lifts, fixed isotropic encoder
     variance, no labelled term. Empty list otherwise (learned encoder variances break rotations
     except on the set where two variances coincide, which is not certified)."""
+    if isinstance(game, NetworkStructure):
+        return network_orbits.rotation_generators(game)
     if not isinstance(game.prior, Gaussian) or game.alpha > 0:
         return []
     dec, enc = game.decoder, game.encoder
@@ -337,6 +367,8 @@ def flip_signs(game: Game) -> dict:
     symmetries of a linear-Gaussian game: ``("x", b)`` flips data axis b (needs data mean_b = 0 and
     cov[b, b'] = 0 for b' != b), ``("z", a)`` flips latent unit a (prior mean_a = 0, prior cov
     row a off-diagonal 0). Labelled games get none. Returns {name: sign vector}."""
+    if isinstance(game, NetworkStructure):
+        return network_orbits.flip_signs(game)
     try:
         ga = gaussian_arrays(game)
     except Unsupported:

@@ -16,10 +16,11 @@ import numpy as np
 
 from . import adapters
 from . import arb as arb_backend
-from .adapters import FiniteArrays, GaussianArrays, Unsupported
+from .adapters import FiniteArrays, GaussianArrays, NetworkArrays, Unsupported
 from .ball import RIGOUR_BALL, Ball, grow
 from .dual import Dual
 from .formulas import finite_gradient, gaussian_gradient
+from .network import network_gradient
 
 METHODS = ("auto", "ball", "ball-numpy", "arb")
 
@@ -79,10 +80,18 @@ class Enclosure:
             for ball, var, n in ((theta, ga.dec_var, ga.d), (phi, ga.enc_var, ga.k)):
                 if var is None and not np.all(grow(ball.rad[n:, -1], 1) < -ball.mid[n:, -1]):   # mid + rad < 0
                     raise OutsideDomain("a learned precision is not certainly negative on the box")
+        if isinstance(self.arrays, NetworkArrays):
+            for ball, player in ((theta, "decoder"), (phi, "encoder")):
+                for lay in (x for x in self.arrays.network.layouts[player] if x.factor.learned):
+                    rows, col = slice(lay.row, lay.row + lay.n), lay.col + lay.m
+                    if not np.all(grow(ball.rad[rows, col], 1) < -ball.mid[rows, col]):
+                        raise OutsideDomain("a learned precision is not certainly negative on the box")
 
     def _formula(self, B, theta, phi):
         if self.finite:
             return finite_gradient(B, self.arrays, theta, phi)
+        if isinstance(self.arrays, NetworkArrays):
+            return network_gradient(B, self.arrays, theta, phi)
         return gaussian_gradient(B, self.arrays, theta, phi)
 
     def _flat(self, g_theta, g_phi):

@@ -8,16 +8,19 @@ images of each other under a symmetry. Enclosed invariants (ball arithmetic, as 
 * finite pairs: the reconstruction kernel K(x'|x) = sum_z q(z|x) p(x'|z) and the decoder's data
   marginal sum_z pi(z) p(x|z), on the data rows;
 * the linear-Gaussian pair: the reconstruction mean map W V and offset W c + b (channels
-  x = W z + b + noise, z = V x + c + noise; learned variances through their natural parameters).
+  x = W z + b + noise, z = V x + c + noise; learned variances through their natural parameters);
+* network games: the decoder's moment of the observed blocks and the reconstruction map through each
+  latent block (``network.network_invariants``).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .adapters import FiniteArrays, Unsupported
+from .adapters import FiniteArrays, NetworkArrays, Unsupported
 from .ball import Ball, grow
 from .enclosure import Enclosure, OutsideDomain
 from .formulas import _channel, _family
+from .network import network_invariants
 
 
 def _finite(fa: FiniteArrays, theta: Ball, phi: Ball) -> dict:
@@ -49,6 +52,8 @@ def invariant_enclosure(game, center: np.ndarray, radius: np.ndarray | None = No
         enc._check_domain(theta, phi)
         if isinstance(enc.arrays, FiniteArrays):
             return _finite(enc.arrays, theta, phi)
+        if isinstance(enc.arrays, NetworkArrays):
+            return network_invariants(Ball, enc.arrays, theta, phi)
         return _gaussian(enc.arrays, theta, phi)
     except (Unsupported, OutsideDomain):
         return None

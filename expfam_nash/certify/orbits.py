@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..game import NetworkStructure
 from . import adapters
 from .ball import Ball
 from .linalg import product
@@ -38,7 +39,11 @@ def orbit_rank(gens: list[np.ndarray], v: np.ndarray) -> int:
 
 def align(game, v: np.ndarray) -> np.ndarray:
     """Rotate the latent frame so that the decoder's weight columns are orthogonal (SVD of the
-    first d rows of theta restricted to the latent columns); floating point."""
+    first d rows of theta restricted to the latent columns); floating point. Network games:
+    :func:`.network_orbits.align`."""
+    if isinstance(game, NetworkStructure):
+        from .network_orbits import align as network_align
+        return network_align(game, v)
     th, ph = adapters.split(game, v)
     d, k = game.decoder.family.dim, game.encoder.family.dim
     _, _, vt = np.linalg.svd(th[:d, :k])
@@ -52,7 +57,10 @@ def align(game, v: np.ndarray) -> np.ndarray:
 
 def fixed_coordinates(game, v: np.ndarray, flips: dict) -> np.ndarray | None:
     """Indices of Fix(H) for the group chosen from the aligned point v, or None when a needed
-    flip is not an exact symmetry."""
+    flip is not an exact symmetry. Network games: :func:`.network_orbits.fixed_coordinates`."""
+    if isinstance(game, NetworkStructure):
+        from .network_orbits import fixed_coordinates as network_fixed
+        return network_fixed(game, v, flips)
     th, _ = adapters.split(game, v)
     d, k = game.decoder.family.dim, game.encoder.family.dim
     W = th[:d, :k]

@@ -26,10 +26,7 @@ TRAIN_COLLAPSE_RTOL = 0.02
 
 
 def check_objective(objective: str) -> str:
-    if objective == "symmetric":
-        raise ValueError("objective: 'symmetric' is not available yet (the symmetric game on these models is a "
-                         "later issue); use 'elbo'")
-    if objective != "elbo":
+    if objective not in OBJECTIVES:
         raise ValueError(f"objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
     return objective
 
@@ -90,10 +87,19 @@ def solve(problem: Problem, starts: int = 8, seed=0, train_spec: TrainSpec | boo
           objective: str = "elbo", progress=None, maxiter: int = 20000) -> CollapseResult:
     """Closed form, numerical optimum from ``starts`` random starts (0: skip) of at most ``maxiter`` L-BFGS
     iterations each, training if asked. An L-BFGS iteration costs about a second on 784-pixel images with
-    d_z = 64: there use few starts and a few hundred iterations (the verdict then says how far it got)."""
+    d_z = 64: there use few starts and a few hundred iterations (the verdict then says how far it got).
+
+    ``objective="symmetric"``: the symmetric game instead of the ELBO (``collapse.symmetric``): the
+    closed-form stable equilibrium (``theory``), every equilibrium per mode with certified verdicts
+    (``game``), and ``solve`` from ``starts`` random starts of at most ``maxiter`` steps (``optimum``:
+    the run closest to the closed form)."""
     check_objective(objective)
     starts = check_int(starts, "starts", minimum=0)
     maxiter = check_int(maxiter, "maxiter")
+    if objective == "symmetric":
+        if train_spec:
+            raise ValueError("train: training is for objective='elbo'; the symmetric game is solved exactly")
+        return _symmetric(problem, starts, seed, maxiter)
     optimum = numerical_optimum(problem, starts, seed, maxiter) if starts else None
     if optimum is None:
         agree, gm, ok = {}, Verdict.undecided("no numerical optimum computed (starts=0)"), None
@@ -108,6 +114,23 @@ def solve(problem: Problem, starts: int = 8, seed=0, train_spec: TrainSpec | boo
     return CollapseResult(problem.model, objective, problem.settings, data, problem.theory, optimum, trained, gm,
                           mode_verdicts(problem.theory, ok), agree, problem.notes
                           + ((trained.settings["note"],) if trained is not None and "note" in trained.settings else ()))
+
+
+def _symmetric(problem: Problem, starts: int, seed, maxiter: int) -> CollapseResult:
+    from .symmetric import analyse, global_verdict
+
+    theory, game, verdicts, best = analyse(problem, starts, seed, maxiter)
+    agree = agreement(theory, best, problem.units) if best is not None else {}
+    notes = problem.notes + _ignored_betas(problem)
+    return CollapseResult(problem.model, "symmetric", problem.settings, problem.spectrum.to_dict(), theory, best, None,
+                          global_verdict(game, verdicts), verdicts, agree, notes, game=game)
+
+
+def _ignored_betas(problem: Problem) -> tuple[str, ...]:
+    s = problem.settings
+    betas = {k: s[k] for k in ("beta", "beta1", "beta2") if k in s and s[k] != 1.0}
+    return (f"the symmetric game has no beta: {', '.join(f'{k} = {v:g}' for k, v in betas.items())} ignored "
+            "(its thresholds are the ELBO's at beta = 1)",) if betas else ()
 
 
 def vae(cxx, latent_dim: int, beta=1.0, eta_enc=1.0, eta_dec=1.0, encoder_var="learned", *, starts: int = 8,

@@ -30,9 +30,10 @@ ARGS = (
     Arg("dataset", str, None, "image data (needs the 'images' extra)", choices=("mnist", "digits")),
     Arg("eta_enc", float, 1.0, "prior standard deviation"),
     Arg("eta_dec", float, 1.0, "decoder standard deviation"),
-    Arg("objective", str, "elbo", "elbo (symmetric: a later issue)"),
-    Arg("starts", int, 8, "random starts of the numerical optimum (0: skip)"),
-    Arg("maxiter", int, 20000, "L-BFGS iterations per start (images: a few hundred)"),
+    Arg("objective", str, "elbo", "elbo (the beta-ELBO's global minimum) | symmetric (the game's equilibria)",
+        choices=("elbo", "symmetric")),
+    Arg("starts", int, 8, "random starts of the numerical optimum, or of solve for the game (0: skip)"),
+    Arg("maxiter", int, 20000, "L-BFGS iterations (game: solve steps) per start (images: a few hundred)"),
     Arg("seed", int, 0, "seed of the starts, the synthetic samples and training"),
     Arg("train", bool, False, "also train by Adam on minibatches and compare"),
     Arg("epochs", int, 200, "training epochs"),
@@ -151,10 +152,12 @@ def compute(options: dict):
 
     o = _options(options)
     api.check_objective(o["objective"])
+    if o["train"] and o["objective"] == "symmetric":
+        raise ValueError("train: training is for --objective elbo; the symmetric game is solved exactly")
     spec = TrainSpec(epochs=o["epochs"], batch=o["batch"], lr=o["lr"], seed=o["seed"]) if o["train"] else None
     data = _data(o)
     common = dict(eta_enc=o["eta_enc"], eta_dec=o["eta_dec"], starts=o["starts"], seed=o["seed"], train=spec,
-                  maxiter=o["maxiter"])
+                  maxiter=o["maxiter"], objective=o["objective"])
     if o["model"] == "vae":
         return api.vae(data, o["latent_dim"], o["beta"], encoder_var=o["encoder_var"], **common)
     if o["model"] == "cvae":

@@ -54,6 +54,8 @@ class CollapseResult:
     verdicts: tuple[tuple[Verdict, ...], ...]
     agreement: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: objective "symmetric": the game's equilibria per mode, the full game, the runs of solve
+    game: object | None = None
 
     def _levels(self) -> list[str]:
         return ["level 1", "level 2"] if self.model == "hvae" else ["modes"]
@@ -76,7 +78,12 @@ class CollapseResult:
             lines.append(f"  collapsed (certified) {tally['certified']}, active (refuted) {tally['refuted']}, "
                          f"undecided {tally['undecided']} of {len(verdicts)}")
         lines.append(f"encoder std theory  {_fmt(th.encoder_std[:8])}")
-        lines.append(f"closed-form loss {th.loss:.10g}; global minimum: {self.global_minimum.summary()}")
+        if self.game is not None:
+            lines.append(f"beta = 1 ELBO loss at the stable equilibrium {th.loss:.10g}; stable equilibrium: "
+                         f"{self.global_minimum.summary()}")
+            lines.append(self.game.summary())
+        else:
+            lines.append(f"closed-form loss {th.loss:.10g}; global minimum: {self.global_minimum.summary()}")
         if self.trained is not None:
             a = self.trained.agreement
             lines.append(f"trained ({self.trained.settings.get('epochs')} epochs): active {a.get('active')} vs "
@@ -87,4 +94,5 @@ class CollapseResult:
         return jsonable({"model": self.model, "objective": self.objective, "settings": self.settings,
                          "data": self.data, "theory": self.theory, "optimum": self.optimum, "trained": self.trained,
                          "global_minimum": self.global_minimum, "agreement": self.agreement,
-                         "verdicts": [[v.to_dict() for v in row] for row in self.verdicts], "notes": list(self.notes)})
+                         "verdicts": [[v.to_dict() for v in row] for row in self.verdicts], "notes": list(self.notes),
+                         "game": self.game})

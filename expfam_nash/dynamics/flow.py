@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.validation import check_int, check_positive
-from ..game import Game, Params, natural_extent
+from ..game import Game, NetworkStructure, Params, natural_extent
 from . import algorithms as alg
 from .trajectory import Trajectory
 
@@ -82,7 +82,10 @@ def saturated(game: Game, params: Params) -> bool:
     """A point where float64 cannot certify an equilibrium: on finite supports some natural parameter
     has |eta| >= SATURATION (probabilities within e^-30 of 0 or 1, gradients below rounding);
     for learned Gaussian variances, a variance <= 1e-9 times the data's largest variance (the boundary of the
-    domain). Runs that end there have left every compact set, whatever their residual."""
+    domain). Runs that end there have left every compact set, whatever their residual. Network games
+    answer themselves (``NetworkStructure.saturated``)."""
+    if isinstance(game, NetworkStructure):
+        return game.saturated(params)
     finite = game.finite_support
     if finite is not None and natural_extent(finite, params.theta, params.phi) >= SATURATION:
         return True

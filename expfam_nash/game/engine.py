@@ -74,3 +74,29 @@ def natural_extent(finite: FiniteSupport, theta: np.ndarray, phi: np.ndarray) ->
     """max |natural parameter| over the finite supports: max |theta psi(z)|, |phi chi(x)|."""
     return float(max(np.abs(finite.support_features("decoder") @ theta.T).max(),
                      np.abs(finite.support_features("encoder") @ phi.T).max()))
+
+
+@runtime_checkable
+class NetworkStructure(Protocol):
+    """A game whose players each hold several conditionals (``game.network.NetworkGame``): it has
+    no single family and lift per player, so it answers the structural questions that the generic
+    code otherwise reads off them. ``solve``, ``verify`` and the certificates ask through this
+    protocol (``isinstance(game, NetworkStructure)``), as they ask ``FiniteSupport`` of finite pairs."""
+
+    def collapsed_point(self):
+        """Every conditional independent of its conditioning variables (the collapsed start)."""
+
+    def is_collapsed(self, params, tol: float = 1e-7) -> bool:
+        """Encoders independent of the data and decoders independent of the latents (unit-free)."""
+
+    def saturated(self, params) -> bool:
+        """A point where float64 cannot certify an equilibrium (the natural domain's boundary)."""
+
+    def symmetry_group(self) -> tuple[str, int]:
+        """(description, dimension of the continuous part) of the latent symmetries."""
+
+    def invariant_scales(self) -> dict:
+        """{invariant: its scale} (the units in which ``verify`` compares invariants)."""
+
+    def sampled_estimate(self, params, n_samples: int, rng):
+        """Monte Carlo utilities and pseudo-gradient from ``n_samples`` draws per phase (any n >= 1)."""

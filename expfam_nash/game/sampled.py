@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core.formatting import number
 from ..kernels.samples import outer_moments
+from .engine import NetworkStructure
 from .params import Params
 from .players import Player
 
@@ -89,6 +90,8 @@ def _moments(ps: PlayerSamples):
 
 
 def estimate(game, params: Params, n_samples: int, rng: np.random.Generator) -> SampledEstimate:
+    if isinstance(game, NetworkStructure):        # players holding several factors: ancestral sampling
+        return game.sampled_estimate(params, n_samples, rng)
     dec, enc, a = game.decoder, game.encoder, game.alpha
     th, ph = params.theta, params.phi
     dec_parts, enc_parts = [], []

@@ -4,7 +4,9 @@
   Sigma2 variant), closed form (lines) against training (markers);
 * ``plot_singular_values``: closed-form against trained decoder singular values (one panel per row of the
   correlation study or of a sweep's trained rows), with encoder standard deviations;
-* ``plot_class_eigenvalues``: per digit class, the residual eigenvalues against the collapse level.
+* ``plot_class_eigenvalues``: per digit class, the residual eigenvalues against the collapse level;
+* ``plot_threshold_comparison``: the ELBO's thresholds along beta against the symmetric game's, with the
+  game's certified per-mode verdicts.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import numpy as np
 
 from ._base import new_figure
 
-__all__ = ["plot_active_modes", "plot_singular_values", "plot_class_eigenvalues"]
+__all__ = ["plot_active_modes", "plot_singular_values", "plot_class_eigenvalues", "plot_threshold_comparison"]
 
 
 def _trained_rows(rows):
@@ -103,4 +105,50 @@ def plot_class_eigenvalues(data: dict, fig_axes=None):
     ax.set_ylabel("eigenvalue of E (residual of y given x)")
     ax.set_title(f"Per-class residual eigenvalues, {data['dataset']} quarters", fontsize=9, loc="left")
     ax.legend(fontsize=7, ncol=2, title="class (active modes)", title_fontsize=7)
+    return fig
+
+
+_VERDICT_STYLE = {"collapsed": ("o", "none"), "active": ("o", "full"), "undecided": ("x", "full")}
+
+
+def _verdict_markers(ax, x: float, grid, verdicts, color: str) -> None:
+    for lam, v in zip(grid, verdicts):
+        mk, fill = _VERDICT_STYLE[v]
+        ax.plot([x], [lam], mk, color=color, mfc="none" if fill == "none" else color, ms=5)
+
+
+def _threshold_panel(ax, panel: dict, level: int | None = None) -> None:
+    xs = panel["betas"] if panel["model"] == "vae" else panel["beta2s"]
+    elbo = panel["elbo_threshold"] if level is None else [t[level] for t in panel["elbo_threshold"]]
+    game = panel["game_threshold"] if level is None else panel["game_threshold"][level]
+    verdicts = panel["game_verdicts"] if level is None else [v[level] for v in panel["game_verdicts"]]
+    color = "C0" if level in (None, 0) else "C1"
+    tag = "" if level is None else f"level {level + 1}: "
+    finite = np.isfinite(elbo)
+    ax.plot(np.asarray(xs)[finite], np.asarray(elbo)[finite], "-", color=color, label=f"{tag}ELBO threshold")
+    if np.isfinite(game):
+        ax.axhline(game, color=color, ls="--", label=f"{tag}game threshold (no beta)")
+    _verdict_markers(ax, 1.0 if level is None else 1.0 * (1.12 if level else 0.89), panel["grid"], verdicts, color)
+
+
+def plot_threshold_comparison(data: dict, fig_axes=None):
+    """ELBO thresholds along beta (beta2) against the game's, with the game's certified per-mode verdicts on an
+    eigenvalue grid at beta = 1 (filled: active, open: collapsed, x: undecided)."""
+    fig, axes = fig_axes or new_figure(1, 4, width=4.2, height=3.6)
+    axes = np.ravel(axes)
+    for ax, panel in zip(axes[:2], data["vae"]):
+        _threshold_panel(ax, panel)
+        var = panel["encoder_var"]
+        ax.set_title(f"VAE / CVAE, encoder variance {var}", fontsize=9, loc="left")
+        ax.set_xlabel("beta")
+    for ax, panel in zip(axes[2:], data["hvae"]):
+        for level in (0, 1):
+            _threshold_panel(ax, panel, level)
+        ax.set_title(f"HVAE, sigma1 = {panel['sigma1']}, Sigma2 {panel['sigma2']}", fontsize=9, loc="left")
+        ax.set_xlabel("beta2 (beta1 = 1)")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylabel("data eigenvalue")
+        ax.legend(fontsize=6)
     return fig

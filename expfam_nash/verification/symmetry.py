@@ -23,7 +23,7 @@ import numpy as np
 from ..core.arrays import lookup_rows, row_index
 from ..dynamics.stability import orbit_rank
 from ..environment import Finite, Gaussian
-from ..game import Game, Params
+from ..game import Game, NetworkStructure, Params
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +65,9 @@ def _closure_order(gens: list[np.ndarray], n: int, limit: int = 50_000) -> int:
 
 def latent_symmetries(game: Game) -> SymmetryGroup:
     """The relabellings of z that preserve the prior (and the labelled joint, which fixes them all)."""
+    if isinstance(game, NetworkStructure):
+        desc, dim = game.symmetry_group()
+        return SymmetryGroup(desc, continuous_dimension=dim)
     fam = game.encoder.family
     if game.alpha > 0:
         return SymmetryGroup("none: labelled pairs fix the latent labelling")
@@ -131,6 +134,8 @@ def invariant_scales(game: Game) -> dict:
     for Gaussian pairs sqrt(max data variance) for means and the max data variance for covariances."""
     if game.finite_support is not None:
         return {"kernel": 1.0, "decoder_marginal": 1.0}
+    if isinstance(game, NetworkStructure):
+        return game.invariant_scales()
     var = float(np.max(np.diag(np.atleast_2d(game.data.moments()[1]))))
     unit = {1: 1.0, "x": float(np.sqrt(var)), "x2": var}
     return {key: unit[u] for key, u in _GAUSSIAN_UNITS.items()}
