@@ -23,6 +23,15 @@ from ..models import MODELS
 from ..tasks import load
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the package's one-line errors: a usage error is ``expfam-nash: error: ...`` and
+    where to find the usage, then exit status 2 (sub-command parsers are of this class too)."""
+
+    def error(self, message: str):
+        self.exit(2, f"expfam-nash: error: {message.splitlines()[0] if message else 'bad usage'} "
+                     f"(see: {self.prog} --help)\n")
+
+
 def _type(parse):
     """argparse's ``type``: the Arg's parser (a builtin replaced by its strict parser of
     ``core.parsing``, as in a sweep), its ValueError turned into a usage error."""
@@ -72,7 +81,7 @@ def _help(arg: Arg) -> str:
 
 
 def _options(args, defaults: bool) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False, argument_default=None if defaults else argparse.SUPPRESS)
+    p = Parser(add_help=False, argument_default=None if defaults else argparse.SUPPRESS)
     for arg in args:
         add_argument(p, arg, defaults)
     return p
@@ -96,7 +105,7 @@ def _add_models(sub, options: argparse.ArgumentParser, task_args, registry=MODEL
 
 def build_parser() -> argparse.ArgumentParser:
     tasks = load()
-    parser = argparse.ArgumentParser(prog="expfam-nash", description="Symmetric equilibrium learning of lifted "
+    parser = Parser(prog="expfam-nash", description="Symmetric equilibrium learning of lifted "
                                      "exponential-family encoder/decoder pairs: solve, certify, report.")
     cmds = parser.add_subparsers(dest="command", required=True)
     for entry in tasks.entries():

@@ -26,7 +26,7 @@ INTRO_METHODS.register("symmetric", symmetric_step, help="symmetric equilibrium 
 for _name, _preset in {**METHODS, **EXTRAS}.items():
     if _name not in INTRO_METHODS:
         INTRO_METHODS.register(_name, INTRO_METHODS[_preset["method"]].obj, preset=dict(_preset),
-                               help=", ".join(f"{k}={v}" for k, v in _preset.items()))
+                               help="preset: " + ", ".join(f"{k}={v}" for k, v in _preset.items()))
 
 INTRO_PRIORS: Registry = Registry("introvae prior")
 INTRO_PRIORS.register("normal", "normal", help="N(0, I), imposed")

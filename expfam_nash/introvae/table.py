@@ -7,7 +7,6 @@ and so are summaries that cannot be read (listed by :func:`runs`).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np

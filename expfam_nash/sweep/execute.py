@@ -23,7 +23,8 @@ from typing import Callable
 
 from . import _extras
 from .cluster import check_versions, check_workers, connect
-from .spec import Cell, Sweep, _version
+from .keys import version as _version
+from .spec import Cell, Sweep
 from .store import Store, order_columns, runs_path
 from .tasks import TaskCell
 from .worker import error_text, run_cells

@@ -27,10 +27,8 @@ applied) and keyed by a SHA-256 hash of (task, stored parameters, package versio
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import itertools
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,15 +37,14 @@ from typing import Any, Iterator, Mapping
 from ..core import Entry
 from ..core.parsing import stored
 from . import tasks as _tasks
+from .keys import cell_key
+from .keys import version as _version
 
 SECTIONS = ("task", "imports", "fixed", "cases", "zipped", "grid", "seeds")
 #: refuse grids larger than this (enumerating them would take minutes before any work starts)
 MAX_CELLS = 10_000_000
 
 
-def _version() -> str:
-    from ..core.version import __version__
-    return __version__
 
 
 @dataclass(frozen=True)
@@ -60,13 +57,6 @@ class Cell:
     task: str
     params: dict
     values: dict = field(default_factory=dict)
-
-
-def cell_key(task: str, params: Mapping[str, Any], version: str | None = None) -> str:
-    """Content hash of a resolved cell: 16 hex digits of SHA-256 over canonical JSON."""
-    blob = json.dumps({"task": task, "params": dict(params), "version": version or _version()},
-                      sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _check_name(key: Any, where: str) -> str:
@@ -293,13 +283,13 @@ def _parse(arg, value: Any, where: str) -> Any:
 
 def complete(entry: Entry, values: dict, raw: list[tuple[str, str, Any]]) -> dict:
     """``values`` completed by the task's ``complete`` hook (if any); its ValueError names the cell's
-    first varied value."""
+    first varied value (or ``fixed``)."""
     if entry.obj.complete is None:
         return values
     try:
         return entry.obj.complete(dict(values))
     except ValueError as exc:
-        where = next((w for w, _, _ in raw if not w.startswith("fixed.")), raw[0][0] if raw else "fixed")
+        where = next((w for w, _, _ in raw if not w.startswith("fixed.")), "fixed")
         raise ValueError(f"{where}: {str(exc).splitlines()[0]}") from None
 
 

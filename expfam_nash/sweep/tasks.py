@@ -28,6 +28,7 @@ from ..core.parsing import canonical, stored, text
 from ..core.registry import Arg, Entry, Registry
 from ..core.rows import row_of
 from ..core.tasks import TASKS, Task
+from .keys import cell_key
 
 
 def _load() -> Registry:
@@ -118,8 +119,6 @@ class TaskCell:
 
     def __call__(self, values: dict) -> dict:
         if self.compute_in is not None:
-            from .spec import cell_key
-
             if self.runs is None:
                 raise ValueError(f"task {self.name!r} writes run directories: the sweep needs an output table")
             result = self.compute_in(dict(values), Path(self.runs) / cell_key(self.name, stored_params(values)))
