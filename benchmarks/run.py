@@ -1,6 +1,6 @@
 """Run the benchmarks: ``python -m benchmarks.run [--quick] [--only NAME]``.
 
-NAME is one of ``exact_gradient``, ``solve_throughput``, ``lg_engine``, ``scaling``, ``verify_time``
+NAME is one of ``exact_gradient``, ``solve_throughput``, ``lg_engine``, ``scaling``, ``verify_time``, ``sweep``
 (repeatable); ``--foreign-load N`` keeps N busy foreign processes running during the measurements. Each
 benchmark prints a table and writes ``benchmarks/results/<name>.json`` (``<name>_quick.json``
 with --quick) holding the machine description, the thread settings of every measurement and
@@ -14,16 +14,17 @@ import json
 import sys
 import time
 
-from . import exact_gradient, jax_peer, lg_engine, scaling, solve_throughput, verify_time
+from . import exact_gradient, jax_peer, lg_engine, scaling, solve_throughput, sweep, verify_time
 from ._common import FOREIGN_LOAD, emit, foreign_load, machine_info, run_worker, write_result
 
 BENCHMARKS = {"exact_gradient": exact_gradient, "solve_throughput": solve_throughput, "lg_engine": lg_engine,
-              "scaling": scaling, "verify_time": verify_time}
+              "scaling": scaling, "verify_time": verify_time, "sweep": sweep}
 TASKS = {"gradient": exact_gradient.task_gradient, "memory": exact_gradient.task_memory,
          "interference": exact_gradient.task_interference, "peer": jax_peer.task_peer,
          "solve": solve_throughput.task_solve, "profile": solve_throughput.task_profile,
          "scale_gradient": scaling.task_scale_gradient, "scale_solve": scaling.task_scale_solve,
-         "verify": verify_time.task_verify, "lg": lg_engine.task_lg}
+         "verify": verify_time.task_verify, "lg": lg_engine.task_lg, "sweep_loop": sweep.task_loop,
+         "sweep_dask": sweep.task_dask}
 
 
 def main(argv=None) -> int:

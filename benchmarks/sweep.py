@@ -21,8 +21,7 @@ Numba cache) on other cells before timing. Measured:
 The report ends with the time a grid of 10^5 such cells would take on N workers at the measured
 per-worker rate (assuming the rate per worker holds, which it does while the scheduler is far
 from its limit of some thousands of tasks per second: adaptive batches hold ~0.25 s of work).
-Integrate with ``benchmarks/run.py`` by adding ``"sweep": sweep`` to BENCHMARKS and
-``"sweep_loop": sweep.task_loop, "sweep_dask": sweep.task_dask`` to TASKS.
+Also run by ``python -m benchmarks.run --only sweep`` (the --quick size there).
 """
 from __future__ import annotations
 
@@ -47,14 +46,15 @@ def _spec(n: int, offset: int = 0):
 
 def task_loop(args: dict) -> dict:
     """The cells in a plain loop in this process."""
-    from expfam_nash.sweep.tasks import verify_cell
+    from expfam_nash.sweep.tasks import TaskCell, get
 
+    verify_cell = TaskCell.of(get("verify"))                         # what a worker runs per cell
     for cell in _spec(4, offset=10 ** 6).cells():                    # warm-up: imports, Numba cache
-        verify_cell(cell.params)
+        verify_cell(cell.values)
     cells = _spec(args["cells"]).cells()
     t0 = time.perf_counter()
     for cell in cells:
-        verify_cell(cell.params)
+        verify_cell(cell.values)
     wall = time.perf_counter() - t0
     return {"cells": len(cells), "seconds": wall, "cells_per_s": len(cells) / wall}
 

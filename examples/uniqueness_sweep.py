@@ -1,27 +1,28 @@
 """Uniqueness map from a sweep table: run examples/uniqueness_sweep.toml on a local Dask cluster
 (resumable: rerunning with the same --out computes only missing cells), then draw the figure
-from the table alone.
+from the table alone, with the function that draws the gallery's ``uniqueness_map``.
 
     python examples/uniqueness_sweep.py [--out uniqueness_sweep.parquet] [--workers N] [--seeds K] [--quick]
 
---seeds 1 reproduces the gallery's uniqueness_map (6 starts, seed 0); --quick keeps alpha, rho
-in {0, 0.1} x {0, 0.1} and one seed (8 cells, for a smoke test).
+--seeds 1 reproduces the gallery's uniqueness_map (6 starts, seed 0: the same data and figure as
+``expfam-nash figures --only uniqueness_map``); --quick keeps alpha, rho in {0, 0.1} x {0, 0.1} and
+one seed (8 cells, for a smoke test).
 """
 import argparse
 import dataclasses
+import json
 from pathlib import Path
 
 from expfam_nash import sweep
-from expfam_nash.plot.sweep import plot_uniqueness_table
+from expfam_nash.sweep.figures import uniqueness_figure
 
 SPEC = Path(__file__).with_name("uniqueness_sweep.toml")
-LABELS = {"tabular": "tabular random:3:3:0", "bernoulli-anchored": "Bernoulli d=3, k=1, random labelled joint"}
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="uniqueness_sweep.parquet", help="table (.parquet or .csv)")
-    ap.add_argument("--figure", default="uniqueness_sweep.png")
+    ap.add_argument("--figure", default="uniqueness_sweep.png", help="the figure (its data beside it as .json)")
     ap.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
     ap.add_argument("--seeds", type=int, default=None, help="number of seeds (default: the file's)")
     ap.add_argument("--quick", action="store_true", help="a 2 x 2 grid and one seed")
@@ -38,9 +39,10 @@ def main(argv=None) -> None:
 
     table = sweep.load_table(args.out, sweep=spec)          # this sweep's cells, in grid order
     print(table.groupby(["model", "category"]).size().to_string())
-    fig = plot_uniqueness_table(table, labels=LABELS)
-    fig.savefig(args.figure, dpi=120)
-    print(f"figure: {args.figure}")
+    fig, data = uniqueness_figure(table)
+    fig.savefig(args.figure, dpi=110, metadata={"Software": None})
+    Path(args.figure).with_suffix(".json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    print(f"figure: {args.figure} (data: {Path(args.figure).with_suffix('.json')})")
 
 
 if __name__ == "__main__":          # Dask starts worker processes by spawning: keep this guard

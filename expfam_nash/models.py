@@ -19,6 +19,7 @@ from .environment.specs import (bars_distribution, binary_data, independent_dist
                                 random_binary_distribution)
 from .families import Affine, Bernoulli, Categorical, GaussianFixed, GaussianLearned, OneHot, binary_support
 from .families.bernoulli import MAX_BITS_ENUMERABLE
+from .core.parsing import at_least, nonnegative, positive, text, unit_interval
 from .game import Game, Player
 from .game.network import cvae_game, hvae_game, vae_game
 
@@ -27,8 +28,8 @@ MODELS: Registry = Registry("model")
 #: the largest data or latent dimension of the linear-Gaussian pair (its Jacobian has ~(2 d k)^2 entries)
 MAX_DIM = 512
 
-RHO = Arg("rho", float, 0.0, "L2 weight on the weights of non-constant features", aliases=("l2",))
-ALPHA = Arg("alpha", float, 0.0, "labelled weight (needs a labelled joint)",
+RHO = Arg("rho", nonnegative, 0.0, "L2 weight on the weights of non-constant features", aliases=("l2",))
+ALPHA = Arg("alpha", unit_interval, 0.0, "labelled weight (needs a labelled joint)",
             aliases=("labelled_weight", "labeled_weight"))
 LABELLED = Arg("labelled", None, None, "labelled joint pi(x, z)", aliases=("labeled",), cli=False)
 
@@ -75,7 +76,7 @@ def _gaussian_data(eigenvalues, data_mean, rotation, samples):
 
 @MODELS.register("linear-gaussian", aliased=True, help="Gaussian decoder and encoder with affine lifts, prior N(0, I)",
                  args=(Arg("eigenvalues", floats, EIGENVALUES, "data covariance eigenvalues"),
-                       Arg("latent_dim", int, 1, "latent dimension k"),
+                       Arg("latent_dim", at_least(1), 1, "latent dimension k"),
                        Arg("decoder_var", variance, 0.5, "decoder variance > 0 or 'learned'"),
                        Arg("encoder_var", variance, 0.8, "encoder variance > 0 or 'learned'"),
                        Arg("data_mean", None, None, "data mean (default 0)", cli=False),
@@ -108,9 +109,9 @@ def linear_gaussian(eigenvalues=EIGENVALUES, latent_dim: int = 1, decoder_var: f
 
 @MODELS.register("bernoulli", aliased=True,
                  help="Bernoulli decoder and encoder with affine lifts, uniform prior on bits",
-                 args=(Arg("data", str, "bars:3", "bars:N[:P] | independent:p1,p2,... | random:D:SEED[:N] | file.npz"),
+                 args=(Arg("data", text, "bars:3", "bars:N[:P] | independent:p1,p2,... | random:D:SEED[:N] | file.npz"),
                        Arg("weights", None, None, "weights of the data rows (with an array as data)", cli=False),
-                       Arg("latent_dim", int, 3, "latent bits k"), RHO, _python_only(ALPHA), LABELLED,
+                       Arg("latent_dim", at_least(1), 3, "latent bits k"), RHO, _python_only(ALPHA), LABELLED,
                        Arg("prior", None, None, "prior on {0,1}^k (default uniform)", cli=False)))
 def bernoulli(data="bars:3", weights=None, latent_dim: int = 3, rho: float = 0.0, alpha: float = 0.0,
               labelled: FiniteJoint | None = None, prior=None) -> Game:
@@ -125,7 +126,7 @@ def bernoulli(data="bars:3", weights=None, latent_dim: int = 3, rho: float = 0.0
 
 
 @MODELS.register("tabular", aliased=True, help="categorical pair with one-hot lifts on a joint table",
-                 args=(Arg("joint", str, "random:4:3:0", "random:NX:NZ:SEED | table.npy"), ALPHA, RHO))
+                 args=(Arg("joint", text, "random:4:3:0", "random:NX:NZ:SEED | table.npy"), ALPHA, RHO))
 def tabular(joint="random:4:3:0", alpha: float = 0.0, rho: float = 0.0) -> Game:
     """Categorical(NX) decoder and Categorical(NZ) encoder with one-hot lifts (any conditional is
     reachable). pi(x), pi(z) are the joint's marginals; the joint itself is the labelled term."""
@@ -157,9 +158,9 @@ def _anchored_joint(joint: str) -> tuple[int, int, int]:
 @MODELS.register("bernoulli-anchored", aliased=True,
                  help="Bernoulli pair with affine lifts anchored by a random labelled joint pi(x, z) on "
                       "{0,1}^D x {0,1}^K; pi(x), pi(z) are its marginals",
-                 args=(Arg("joint", str, "random:3:1:1234", "random:D:K:SEED: pi(x, z) ~ Dirichlet(concentration) "
+                 args=(Arg("joint", text, "random:3:1:1234", "random:D:K:SEED: pi(x, z) ~ Dirichlet(concentration) "
                                                            "over the 2^D x 2^K pairs"),
-                       Arg("concentration", float, 0.5, "Dirichlet concentration of the labelled joint"), ALPHA, RHO))
+                       Arg("concentration", positive, 0.5, "Dirichlet concentration of the labelled joint"), ALPHA, RHO))
 def bernoulli_anchored(joint: str = "random:3:1:1234", concentration: float = 0.5, alpha: float = 0.0,
                        rho: float = 0.0) -> Game:
     """The labelled joint L ~ Dirichlet(concentration) over all (x, z) pairs of {0,1}^D x {0,1}^K

@@ -45,7 +45,7 @@ def test_cvae_synthetic_correlation_and_moments_file(capsys, tmp_path):
     (["vae", "--synthetic", "gaussian:1,-2"], "synthetic"),
     (["cvae", "--synthetic", "gaussian:1,2"], "synthetic"),
     (["hvae", "--moments", "/no/such/file.npz"], "moments"),
-    (["vae", "--encoder-var", "0"], "encoder_var"),
+    (["vae", "--encoder-var", "0"], "--encoder-var: expected a variance > 0"),     # refused by the parser
 ])
 def test_errors_are_one_line_with_exit_status_2(capsys, argv, text):
     code, out, err = _run(capsys, *argv)

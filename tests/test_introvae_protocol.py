@@ -46,18 +46,25 @@ def test_estimate_adds_warm_up_main_phase_and_evaluation(tmp_path):
 
 
 def test_cli_train_table_and_one_line_errors(tmp_path, capsys):
+    """One run and the table through the package's command line (``python -m expfam_nash.introvae``
+    keeps the protocol's driver only)."""
+    from expfam_nash.cli.main import main as cli
+
     out = tmp_path / "r"
-    args = ["train", "--out", str(out), "--quiet", "--method", "vae", "--steps", "4", "--hidden", "8,8", "--batch", "16",
-            "--learnable-weights", "false", "--clip", "none",
+    args = ["train", "--dataset", "ref2d:8Gaussian", "--out", str(out), "--no-progress", "--method", "vae",
+            "--steps", "4", "--hidden", "8,8", "--batch", "16", "--learnable-weights", "false", "--clip", "none",
             "--mc-samples", "3", "--eval-points", "100", "--eval-grid", "8", "--eval-data", "32", "--log-every", "2"]
-    assert main(args) == 0
+    assert cli(args) == 0
     assert json.loads((out / "summary.json").read_text())["config"]["hidden"] == [8, 8]
-    assert main(["table", str(tmp_path)]) == 0
+    assert cli(["introvae-table", str(tmp_path)]) == 0
     assert "| 8Gaussian | vae normal | 4 | 1 |" in capsys.readouterr().out
-    assert main(args) == 2 and "already holds a run" in capsys.readouterr().err
-    assert main(["train", "--out", str(tmp_path / "x"), "--prior", "mog:0"]) == 2
+    assert cli(args) == 2 and "already holds a run" in capsys.readouterr().err
+    assert cli(["train", "--dataset", "ref2d:8Gaussian", "--out", str(tmp_path / "x"), "--prior", "mog:0"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("error: prior")
+    assert err.count("\n") == 1 and err.startswith("expfam-nash: error: prior")
+    with pytest.raises(SystemExit):                                   # routed to the package's command line
+        main(["train", "--out", str(tmp_path / "y")])
+    assert "invalid choice: 'train'" in capsys.readouterr().err
 
 
 def test_driver_runs_a_plan_in_parallel_and_a_second_call_has_nothing_to_do(tmp_path):
@@ -78,7 +85,12 @@ def test_registries_and_the_arg_spec_cover_the_config():
     from expfam_nash.introvae.config import IntroConfig
     from expfam_nash.introvae.registry import INTRO_DATASETS, INTRO_METHODS, INTRO_PRIORS, intro_args
 
-    assert INTRO_METHODS.names() == ("vae", "sintro", "symmetric") and "mog" in INTRO_PRIORS
+    assert INTRO_METHODS.names()[:3] == ("vae", "sintro", "symmetric") and "mog" in INTRO_PRIORS
+    assert set(INTRO_METHODS.names()[3:]) == (set(protocol.METHODS) | set(protocol.EXTRAS)) - {"vae", "sintro"}
+    for name in INTRO_METHODS.names()[3:]:                  # a variant: a preset on one of the three steps
+        preset = INTRO_METHODS[name].meta["preset"]
+        assert preset == {**protocol.METHODS, **protocol.EXTRAS}[name]
+        assert INTRO_METHODS[name].obj is INTRO_METHODS[preset["method"]].obj
     assert INTRO_DATASETS.names() == ("8Gaussian", "spiral", "checkerboard", "rings")
     args = {a.name: a for a in intro_args()}
     assert set(args) == set(IntroConfig.__dataclass_fields__)

@@ -1,6 +1,6 @@
 """Sweep specs without a cluster: TOML parsing, cell order, resolution and keys (aliases, int vs
 float, defaults), one-line errors naming the key, the table store, the worker's rows, batch
-sizes, the missing-extra error, and the anchored Bernoulli model against the gallery's game."""
+sizes, the missing-extra error, and the game a verify cell builds against the gallery's game."""
 import json
 import sys
 
@@ -237,10 +237,10 @@ def test_missing_extra_is_a_one_line_error(tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize("alpha, rho", [(0.0, 0.0), (0.1, 0.03), (1.0, 0.3)])
 def test_anchored_bernoulli_model_is_the_uniqueness_map_game(alpha, rho):
     from expfam_nash.models import bernoulli_anchored
-    from expfam_nash.sweep.models import build
+    from expfam_nash.tasks.game import make_game
 
-    params = Sweep("verify", fixed={"model": "bernoulli-anchored", "alpha": alpha, "rho": rho}).cells()[0].params
-    mine, theirs = build("bernoulli-anchored", params), bernoulli_anchored(alpha=alpha, rho=rho)
+    values = Sweep("verify", fixed={"model": "bernoulli-anchored", "alpha": alpha, "rho": rho}).cells()[0].values
+    mine, theirs = make_game(values), bernoulli_anchored(alpha=alpha, rho=rho)   # what a verify cell builds
     np.testing.assert_array_equal(mine.labeled.table, theirs.labeled.table)
     np.testing.assert_array_equal(mine.data.weights, theirs.data.weights)
     np.testing.assert_array_equal(mine.prior.weights, theirs.prior.weights)

@@ -17,13 +17,26 @@ import sys
 import warnings
 
 from ..core.files import os_error_line
+from ..core.parsing import canonical
 from ..core.registry import Arg
 from ..models import MODELS
 from ..tasks import load
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the package's one-line errors: a usage error is ``expfam-nash: error: ...`` and
+    where to find the usage, then exit status 2 (sub-command parsers are of this class too)."""
+
+    def error(self, message: str):
+        self.exit(2, f"expfam-nash: error: {message.splitlines()[0] if message else 'bad usage'} "
+                     f"(see: {self.prog} --help)\n")
+
+
 def _type(parse):
-    """argparse's ``type``: the Arg's parser, its ValueError turned into a usage error."""
+    """argparse's ``type``: the Arg's parser (a builtin replaced by its strict parser of
+    ``core.parsing``, as in a sweep), its ValueError turned into a usage error."""
+    parse = canonical(parse)
+
     def convert(text: str):
         try:
             return parse(text)
@@ -39,8 +52,8 @@ def add_argument(parser, arg: Arg, defaults: bool = True) -> None:
     kw: dict = {"help": _help(arg)}
     if defaults or arg.positional:
         kw["default"] = arg.default
-    if arg.parse is bool and not arg.positional:
-        kw["action"] = "store_true"
+    if arg.parse is bool and not arg.positional:       # a switch: --NAME turns it on, --SWITCH off
+        kw["action"] = "store_false" if arg.default else "store_true"
     else:
         if arg.parse is not str and arg.parse is not None:
             kw["type"] = _type(arg.parse)
@@ -61,14 +74,14 @@ def _help(arg: Arg) -> str:
     text = arg.help
     if arg.choices:
         text += f"; one of {', '.join(map(str, arg.choices))}"
-    if arg.default is not None and arg.default is not False:
+    if arg.default is not None and arg.parse is not bool:
         shown = ",".join(map(str, arg.default)) if isinstance(arg.default, (tuple, list)) else arg.default
         text += f" (default {shown})"
     return text.replace("%", "%%")
 
 
 def _options(args, defaults: bool) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False, argument_default=None if defaults else argparse.SUPPRESS)
+    p = Parser(add_help=False, argument_default=None if defaults else argparse.SUPPRESS)
     for arg in args:
         add_argument(p, arg, defaults)
     return p
@@ -92,10 +105,12 @@ def _add_models(sub, options: argparse.ArgumentParser, task_args, registry=MODEL
 
 def build_parser() -> argparse.ArgumentParser:
     tasks = load()
-    parser = argparse.ArgumentParser(prog="expfam-nash", description="Symmetric equilibrium learning of lifted "
+    parser = Parser(prog="expfam-nash", description="Symmetric equilibrium learning of lifted "
                                      "exponential-family encoder/decoder pairs: solve, certify, report.")
     cmds = parser.add_subparsers(dest="command", required=True)
     for entry in tasks.entries():
+        if entry.obj.run is None:          # a sweep-only task
+            continue
         if entry.obj.models:
             tp = cmds.add_parser(entry.name, parents=[_options(entry.args, defaults=True)], help=entry.help)
             registry = MODELS if entry.obj.models is True else entry.obj.models

@@ -39,7 +39,7 @@ ARGS = (
     Arg("epochs", int, 200, "training epochs"),
     Arg("batch", int, 128, "training minibatch size"),
     Arg("lr", float, 1e-2, "Adam learning rate"),
-    Arg("json", bool, False, "print one JSON object instead of a summary"),
+    Arg("json", bool, False, "print one JSON object instead of a summary", sweep=False),
 )
 
 _ONE_LEVEL = (Arg("latent_dim", int, 2, "latent dimension"), Arg("beta", float, 1.0, "KL weight beta"),
@@ -173,5 +173,11 @@ def run(options: dict) -> int:
     return 0
 
 
-TASKS.register("collapse", Task(run=run, compute=compute, models=COLLAPSE_MODELS), args=ARGS,
+def _row(result) -> dict:
+    from .rows import collapse_row
+
+    return collapse_row(result)
+
+
+TASKS.register("collapse", Task(run=run, compute=compute, models=COLLAPSE_MODELS, row=_row), args=ARGS,
                help="posterior collapse of linear VAE / CVAE / HVAE: closed form, numerical optimum, training, verdicts")

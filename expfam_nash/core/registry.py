@@ -51,9 +51,12 @@ def renamed(**aliases: str) -> Callable[[Callable], Callable]:
 class Arg:
     """One argument of a registered entry. ``name`` is the Python keyword (underscores); the CLI
     flag is ``--`` + name with dashes; ``aliases`` are older spellings still accepted (as flags,
-    Python keywords and sweep-grid keys). ``parse`` turns a command-line string into the value
-    (``bool`` with default False: a switch); ``cli=False`` marks a Python-only argument (an array, a
-    distribution object); ``positional`` and ``nargs`` ("?", "+") shape it on the command line."""
+    Python keywords and sweep-grid keys). ``parse`` turns a command-line string or a typed value
+    into the canonical value (``core.parsing``; ``bool``: a switch, off by default, or on by default
+    and turned off by the flag ``--SWITCH``); ``cli=False`` marks a Python-only argument (an array, a
+    distribution object); ``sweep=False`` one that does not change the result (printing, progress,
+    output paths), which a sweep cell does not take; ``positional`` and ``nargs`` ("?", "+") shape it
+    on the command line."""
 
     name: str
     parse: Callable[[str], Any]
@@ -64,10 +67,12 @@ class Arg:
     cli: bool = True
     positional: bool = False
     nargs: str | None = None
+    sweep: bool = True
+    switch: str | None = None
 
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        return "--" + (self.switch or self.name).replace("_", "-")
 
     @property
     def alias_flags(self) -> tuple[str, ...]:

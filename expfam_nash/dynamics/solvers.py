@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..certify import certify_equilibrium
-from ..core.parsing import optional_float
+from ..core.parsing import at_least, optional, positive, text
 from ..core.registry import Arg, Registry
 from ..game import Game, Params
 from . import algorithms as alg
@@ -39,13 +39,13 @@ SOLVERS: Registry = Registry("solver")
 
 
 #: the options of ``solve`` (also the CLI's flags and the sweep layer's grid keys)
-SOLVE_ARGS = (Arg("method", str, "auto", "solve method"),
-              Arg("seed", int, 0, "seed of the random start (and of the stochastic stream)"),
-              Arg("tol", float, 1e-10, "residual tolerance"),
-              Arg("max_steps", int, 20000, "step budget"),
-              Arg("lr", optional_float, None, "step size (default: adaptive for auto, 0.5 for the plain "
+SOLVE_ARGS = (Arg("method", text, "auto", "solve method"),
+              Arg("seed", at_least(0), 0, "seed of the random start (and of the stochastic stream)"),
+              Arg("tol", positive, 1e-10, "residual tolerance"),
+              Arg("max_steps", at_least(1), 20000, "step budget"),
+              Arg("lr", optional(positive), None, "step size (default: adaptive for auto, 0.5 for the plain "
                                                "iterations, 0.5/(1+t/1000) for stochastic)"),
-              Arg("batch_size", int, 256, "minibatch size of the stochastic method"))
+              Arg("batch_size", at_least(1), 256, "minibatch size of the stochastic method"))
 
 
 @dataclass(frozen=True)

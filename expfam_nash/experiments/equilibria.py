@@ -1,6 +1,6 @@
 """Figures of the equilibria: the bifurcation of the linear-Gaussian pair (closed form against
-verify), Jacobian spectra at the classes verify finds, the uniqueness map over (alpha, rho), and
-encoder-decoder consistency (claim 7)."""
+verify), Jacobian spectra at the classes verify finds, and encoder-decoder consistency (claim 7).
+The uniqueness map over (alpha, rho) is a sweep of verify cells: ``expfam_nash.sweep.figures``."""
 from __future__ import annotations
 
 import math
@@ -14,9 +14,8 @@ from ..dynamics import solve
 from ..symbolic import linear_gaussian_branches
 from ..verification import verify
 from ..verification.consistency import consistency as cons
-from ..plot import plot_bifurcation, plot_consistency, plot_spectra, plot_uniqueness_map, verdict_category
+from ..plot import plot_bifurcation, plot_consistency, plot_spectra
 from ..plot.consistency import KEYS
-from ..plot.uniqueness import UNIQUENESS_TITLE, cell_text
 from .figures import FIGURES
 from .games import BERN_ARGS, LG_ARGS
 
@@ -93,27 +92,6 @@ def spectra(seed: int = 0):
     fig = plot_spectra(panels, title="Floating-point Jacobian eigenvalues at the certified classes found by verify "
                                      "(8 starts); stable = certified, transversally to the orbit or continuum")
     return fig, data
-
-
-# -- (6) uniqueness map ---------------------------------------------------------------------------
-@FIGURES.register("uniqueness_map", help="verify's verdict over the labelled weight alpha x L2 weight rho")
-def uniqueness_map(seed: int = 0):
-    alphas, rhos = [0.0, 0.1, 0.4, 1.0], [0.0, 0.03, 0.1, 0.3]
-    makers = {"tabular random:3:3:0": lambda a, r: models.tabular("random:3:3:0", alpha=a, rho=r),
-              "Bernoulli d=3, k=1, random labelled joint":
-                  lambda a, r: models.bernoulli_anchored("random:3:1:1234", alpha=a, rho=r)}
-    panels = {}
-    for label, make in makers.items():
-        cat = [[None] * len(alphas) for _ in rhos]
-        text = [[None] * len(alphas) for _ in rhos]
-        for i, r in enumerate(rhos):
-            for j, a in enumerate(alphas):
-                v = verify(make(a, r), starts=6, seed=seed)
-                cat[i][j] = verdict_category(v)
-                text[i][j] = cell_text(len(v.classes), v.not_converged, v.escaped)
-        panels[label] = {"alphas": alphas, "rhos": rhos, "category": cat, "text": text}
-    fig = plot_uniqueness_map(panels, title=UNIQUENESS_TITLE)
-    return fig, panels
 
 
 # -- (8) consistency ------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""``python -m expfam_nash.introvae COMMAND``: the Soft-IntroVAE benchmark from the shell.
+"""``python -m expfam_nash.introvae COMMAND``: the Soft-IntroVAE benchmark's protocol from the shell.
 
-    train --out DIR [--dataset 8Gaussian --method sintro --prior mog:64 --learnable-weights ...]
-    resume DIR
-    table DIR [DIR ...] [--json]
     drive --root DIR [--scale 10 --seeds 5 --jobs 2 --reference-settings --extras --deviation-check --dry-run]
     grid --root DIR --dataset D --method M --budget N [--scale 10 --jobs 2]   # budgeted grid search
+    run-one --out DIR --config-json JSON                                      # the driver's worker
+
+One run, its resumption and the table go through the package's command line (the shared train
+path): ``expfam-nash train --dataset ref2d:8Gaussian --method sintro --prior mog:64 ... --out DIR``,
+``expfam-nash train --resume DIR``, ``expfam-nash introvae-table DIR...``.
 
 ``drive`` runs the proposed protocol (docs/introvae.md): 4 datasets x 5 methods x 5 seeds at the
 schedule divided by ``--scale``, one seed per method at the full schedule on 8Gaussian and
@@ -12,9 +14,7 @@ checkerboard, every training run with 10 Monte Carlo samples and without the gam
 (``--reference-settings``: 100 and 1e-8, as the reference); ``--deviation-check`` adds the
 reference-settings runs of one configuration that measure those deviations' effect.
 
-Every field of :class:`IntroConfig` is a ``--flag VALUE`` of ``train`` (booleans true/false, tuples
-comma lists, 'none' for an optional value; :func:`.registry.intro_args`). Bad input: one line on
-stderr, exit status 2.
+Bad input: one line on stderr, exit status 2.
 """
 from __future__ import annotations
 
@@ -25,35 +25,12 @@ import sys
 from .config import IntroConfig
 
 
-def _add_config_flags(ap: argparse.ArgumentParser) -> None:
-    """One flag per IntroConfig field (:func:`.registry.intro_args`); absent flags keep the defaults."""
-    from .registry import intro_args
-
-    for arg in intro_args():
-        def convert(text, parse=arg.parse):
-            try:
-                return parse(text)
-            except ValueError as exc:
-                raise argparse.ArgumentTypeError(str(exc)) from None
-        ap.add_argument(arg.flag, dest=arg.name, default=argparse.SUPPRESS, type=convert, choices=arg.choices,
-                        metavar=arg.name.upper(), help=f"{arg.help} (default {arg.default!r})")
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m expfam_nash.introvae", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    tr = sub.add_parser("train")
-    tr.add_argument("--out", required=True)
-    tr.add_argument("--quiet", action="store_true")
-    _add_config_flags(tr)
-    rs = sub.add_parser("resume")
-    rs.add_argument("out")
     one = sub.add_parser("run-one")            # the driver's worker: train or resume, no progress bar
     one.add_argument("--out", required=True)
     one.add_argument("--config-json", required=True)
-    tb = sub.add_parser("table")
-    tb.add_argument("dirs", nargs="+")
-    tb.add_argument("--json", action="store_true")
     dr = sub.add_parser("drive")
     dr.add_argument("--root", required=True)
     dr.add_argument("--scale", type=float, default=10.0)
@@ -81,21 +58,12 @@ def main(argv=None) -> int:
 
 
 def _run(a) -> int:
-    from . import protocol, run, table
+    from . import protocol, run
 
-    if a.cmd == "train":
-        kw = {k: v for k, v in vars(a).items() if k not in ("cmd", "out", "quiet")}
-        result = run.train(IntroConfig(**kw), a.out, progress=not a.quiet)
-    elif a.cmd == "resume":
-        result = run.resume(a.out)
-    elif a.cmd == "run-one":
+    if a.cmd == "run-one":
         config = IntroConfig.from_dict(json.loads(a.config_json))
         st = protocol.status(a.out)
         result = run.resume(a.out, progress=False) if st == "partial" else run.train(config, a.out, progress=False)
-    elif a.cmd == "table":
-        df = table.collect(a.dirs)
-        print(df.to_json(orient="records", indent=1) if a.json else table.markdown(df))
-        return 0
     else:
         over = protocol.REFERENCE if getattr(a, "reference_settings", False) else protocol.PROPOSED
         runs = (protocol.plan(a.root, scale=a.scale, seeds=range(a.seeds), **over) if a.cmd == "drive" else

@@ -1,14 +1,18 @@
-"""Registries of the Soft-IntroVAE benchmark, for the command line and the docs: its methods, its
-priors, its datasets, and the ``Arg`` spec of every :class:`IntroConfig` field (the way
+"""Registries of the Soft-IntroVAE benchmark, for the command line (``expfam-nash train`` on the
+``ref2d:NAME`` datasets), the sweeps and the docs: its methods (the three step functions and the
+protocol's variants, each a preset of :class:`IntroConfig` fields), its priors, its datasets, and the
+``Arg`` spec of every :class:`IntroConfig` field with the package's canonical parsers (the way
 ``neural.config.train_args`` describes ``TrainConfig``)."""
 from __future__ import annotations
 
 import dataclasses
 
-from ..core.parsing import flag, ints
+from ..core.parsing import at_least, canonical, flag, ints, nonnegative, optional, positive, variance
 from ..core.registry import Arg, Registry
+from .config import METHODS as CONFIG_METHODS
 from .config import IntroConfig
 from .data import SAMPLERS
+from .protocol import EXTRAS, METHODS
 from .sintro import sintro_step, vae_step
 from .symmetric import symmetric_step
 
@@ -18,6 +22,11 @@ INTRO_METHODS.register("sintro", sintro_step, help="Soft-IntroVAE (beta-VAE warm
                        "learns as a third player unless train_prior is false")
 INTRO_METHODS.register("symmetric", symmetric_step, help="symmetric equilibrium learning; a mixture prior is a "
                        "third player fitting the aggregate posterior")
+#: the protocol's methods and ablations: presets of IntroConfig fields on one of the three steps
+for _name, _preset in {**METHODS, **EXTRAS}.items():
+    if _name not in INTRO_METHODS:
+        INTRO_METHODS.register(_name, INTRO_METHODS[_preset["method"]].obj, preset=dict(_preset),
+                               help="preset: " + ", ".join(f"{k}={v}" for k, v in _preset.items()))
 
 INTRO_PRIORS: Registry = Registry("introvae prior")
 INTRO_PRIORS.register("normal", "normal", help="N(0, I), imposed")
@@ -47,30 +56,36 @@ HELP = {
 }
 
 
-def _optional(parse):
-    def convert(text: str):
-        return None if text.lower() == "none" else parse(text)
-    convert.__name__ = getattr(parse, "__name__", "value")
-    return convert
+#: fields whose values are counts (>= 1) or step numbers (>= 0), and the positive reals
+_COUNTS = ("mc_samples", "batch", "latent_dim", "log_every", "checkpoint_every", "eval_points", "eval_grid",
+           "eval_data")
+_STEPS = ("steps", "warmup", "vamp_lead", "seed")
+_POSITIVE = ("lr", "exp_scale", "prior_lr")
 
 
 def parser_of(f: dataclasses.Field):
-    """The command-line parser of an IntroConfig field."""
+    """The parser of an IntroConfig field (``core.parsing``: a command-line string or a typed value)."""
     if f.name in ("hidden", "milestones"):
         return ints
     if f.name == "decoder_variance":
-        return lambda t: t if t == "learned" else float(t)
+        return variance
     if f.name == "clip":
-        return _optional(flag)
+        return optional(flag)
     if isinstance(f.default, bool):
         return flag
+    if f.name in _COUNTS or f.name in _STEPS:
+        return at_least(1 if f.name in _COUNTS else 0)
+    if f.name in _POSITIVE:
+        return optional(positive) if f.default is None else positive
     if f.default is None:
-        return _optional(float)
-    return type(f.default)
+        return optional(nonnegative)
+    if isinstance(f.default, float):
+        return nonnegative
+    return canonical(type(f.default))
 
 
 def intro_args() -> tuple[Arg, ...]:
     """The ``Arg`` spec of every field of :class:`IntroConfig`."""
-    choices = {"method": INTRO_METHODS.names(), "dataset": INTRO_DATASETS.names(), "dtype": ("float32", "float64")}
+    choices = {"method": CONFIG_METHODS, "dataset": INTRO_DATASETS.names(), "dtype": ("float32", "float64")}
     return tuple(Arg(f.name, parser_of(f), f.default, HELP[f.name], (), choices.get(f.name))
                  for f in dataclasses.fields(IntroConfig))

@@ -10,13 +10,15 @@ means of the step values over the interval), ``checkpoint.npz`` (the latest, eve
   from ``default_rng([seed, 2])`` (its state is in the checkpoint), the evaluation from
   ``default_rng([seed, 3])``. A stopped run (Ctrl-C, a killed process) loses at most the steps
   since its last checkpoint; :func:`resume` continues from it and reproduces the uninterrupted
-  run bit for bit.
+  run bit for bit. When the newest checkpoint is damaged, resume uses the previous one
+  (``checkpoint.prev.npz``) and says so; a checkpoint written by another run is refused.
 * NaN: a step whose loss or gradient is not finite raises before any parameter moves; the run
   stops, keeps its last good checkpoint, and ``summary.json`` says ``"status": "nan"`` with the
   message (resuming would meet the same NaN: the run is final).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .._jsonable import jsonable
+from ..core.files import read_json, write_text
 from ..neural import checkpoint as ckpt
 from . import methods as Mth
 from .config import IntroConfig
@@ -41,9 +44,13 @@ class RunResult:
     status: str                 # finished | interrupted | nan
     wall_time: float
     summary_values: dict = field(default_factory=dict)
+    #: what resume had to do (e.g. the newest checkpoint was damaged and the previous one was used)
+    note: str = ""
 
     def summary(self) -> str:
         head = f"run {self.out}: {self.status} after {self.steps} steps in {self.wall_time:.1f} s"
+        if self.note:
+            head += f"\n  note: {self.note}"
         v = self.summary_values
         if self.status == "nan":
             return f"{head}\n  stopped: {v.get('message')}; last good checkpoint at step {v.get('checkpoint_step')}"
@@ -55,7 +62,7 @@ class RunResult:
 
     def to_dict(self) -> dict:
         return jsonable({"out": str(self.out), "steps": self.steps, "status": self.status,
-                         "wall_time": self.wall_time, **self.summary_values})
+                         "wall_time": self.wall_time, "note": self.note, **self.summary_values})
 
 
 def _save(path: Path, state: IntroState, rng, config: IntroConfig, wall: float) -> None:
@@ -65,14 +72,33 @@ def _save(path: Path, state: IntroState, rng, config: IntroConfig, wall: float) 
     ckpt.save(path, state, rng, {"wall_time": wall, "config": config.to_dict(), **state.meta()})
 
 
-def _load(path: Path) -> tuple[IntroState, np.random.Generator, float]:
-    ls, rng, meta = ckpt.load(path)
-    return IntroState.from_arrays(ls.params, ls.m, ls.v, ls.step, meta), rng, float(meta.get("wall_time", 0.0))
+def _load(path: Path, config: IntroConfig) -> tuple[IntroState, np.random.Generator, float, str]:
+    """The newest usable checkpoint of this run (the previous one when the newest is damaged; another
+    run's is refused), with the wall time so far and a note saying which file was used."""
+    ls, rng, meta, _, note = ckpt.load_latest(path, None, config)
+    try:
+        state = IntroState.from_arrays(ls.params, ls.m, ls.v, ls.step, meta)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"checkpoint: {path} does not hold this run's players ({type(exc).__name__}: {exc})") from None
+    if rng is None:
+        raise ValueError(f"checkpoint: {path} holds no generator state; the run cannot resume exactly")
+    return state, rng, float(meta.get("wall_time", 0.0)), note
+
+
+def _line_step(line: str) -> int | None:
+    """The step of one metrics line, or None for a damaged line (e.g. cut by a crash)."""
+    try:
+        row = json.loads(line)
+        return int(row["step"]) if isinstance(row, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _truncate_metrics(path: Path, last_step: int) -> None:
-    if path.exists():
-        keep = [ln for ln in path.read_text().splitlines() if ln.strip() and json.loads(ln)["step"] <= last_step]
+    """Drop the lines logged after the checkpoint a run resumes from (they are redone) and damaged ones."""
+    if path.is_file():
+        lines = path.read_text(errors="replace").splitlines()
+        keep = [ln for ln in lines if _line_step(ln) is not None and _line_step(ln) <= last_step]
         path.write_text("".join(ln + "\n" for ln in keep))
 
 
@@ -123,8 +149,9 @@ def train(config: IntroConfig, out, *, progress: bool = True, evaluate_at_end: b
     paths = {k: out / f for k, f in (("config", "config.json"), ("ckpt", "checkpoint.npz"),
                                      ("metrics", "metrics.jsonl"), ("summary", "summary.json"))}
     nets = Mth.networks(config)
-    if paths["ckpt"].exists() and _resume:
-        state, rng, wall = _load(paths["ckpt"])
+    note = ""
+    if _resume and (paths["ckpt"].exists() or ckpt.previous(paths["ckpt"]).exists()):
+        state, rng, wall, note = _load(paths["ckpt"], config)
         _truncate_metrics(paths["metrics"], state.step)
     elif paths["ckpt"].exists() or paths["summary"].exists():
         raise ValueError(f"out: {out} already holds a run; resume it or choose another directory")
@@ -133,7 +160,7 @@ def train(config: IntroConfig, out, *, progress: bool = True, evaluate_at_end: b
         rng, wall = np.random.default_rng([config.seed, 2]), 0.0
         out.mkdir(parents=True, exist_ok=True)
         paths["metrics"].write_text("")
-    paths["config"].write_text(json.dumps(config.to_dict(), indent=1))
+    write_text(paths["config"], json.dumps(config.to_dict(), indent=1))
     log, bar, t0 = _Log(paths["metrics"]), _progress(config.steps, state.step, progress), time.monotonic()
     last_ckpt, status, message = state.step, "finished", None
     try:
@@ -157,10 +184,10 @@ def train(config: IntroConfig, out, *, progress: bool = True, evaluate_at_end: b
     wall += time.monotonic() - t0
     if status == "nan":
         values = {"status": "nan", "message": message, "checkpoint_step": last_ckpt, "step": state.step}
-        paths["summary"].write_text(json.dumps(jsonable({**values, "config": config.to_dict()}), indent=1))
-        return RunResult(out, state.step, status, wall, values)
+        write_text(paths["summary"], json.dumps(jsonable({**values, "config": config.to_dict()}), indent=1))
+        return RunResult(out, state.step, status, wall, values, note)
     if status == "interrupted":
-        return RunResult(out, state.step, status, wall, {"checkpoint_step": last_ckpt})
+        return RunResult(out, state.step, status, wall, {"checkpoint_step": last_ckpt}, note)
     _save(paths["ckpt"], state, rng, config, wall)
     values: dict = {"status": "finished", "steps": state.step, "wall_time": wall,
                     "seconds_per_step": wall / max(config.steps, 1)}
@@ -169,17 +196,46 @@ def train(config: IntroConfig, out, *, progress: bool = True, evaluate_at_end: b
         metrics, arrays = evaluate(config, state, nets)
         values.update(metrics, eval_seconds=time.monotonic() - t1)
         np.savez_compressed(out / "samples.npz", **arrays)
-    paths["summary"].write_text(json.dumps(jsonable({**values, "config": config.to_dict()}), indent=1))
-    return RunResult(out, state.step, "finished", wall, values)
+    write_text(paths["summary"], json.dumps(jsonable({**values, "config": config.to_dict()}), indent=1))
+    return RunResult(out, state.step, "finished", wall, values, note)
 
 
-def resume(out, *, progress: bool = True, evaluate_at_end: bool = True) -> RunResult:
-    """Continue the run in ``out`` from its checkpoint to its configured number of steps."""
-    path = Path(out) / "config.json"
-    if not path.exists():
+def _config(out: Path) -> IntroConfig:
+    """The configuration saved in a run directory (one-line ValueError when it is missing or damaged)."""
+    if not out.is_dir():
+        raise ValueError(f"resume: {str(out)!r} holds no run (not a directory)")
+    if not (out / "config.json").exists():
         raise ValueError(f"resume: {out} holds no run (no config.json)")
-    summary = Path(out) / "summary.json"
-    if summary.exists():
-        raise ValueError(f"resume: the run in {out} is final ({json.loads(summary.read_text()).get('status')})")
-    config = IntroConfig.from_dict(json.loads(path.read_text()))
+    saved = read_json(out / "config.json", "resume")
+    try:
+        return IntroConfig.from_dict(saved)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"resume: {out / 'config.json'} is not a valid run configuration "
+                         f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+
+
+def resume(out, *, steps: int | None = None, progress: bool = True, evaluate_at_end: bool = True) -> RunResult:
+    """Continue the run in ``out`` from its checkpoint to its configured number of steps (or to
+    ``steps``: the learning rates depend on the milestones only, so a longer run continued is the
+    run that was configured longer)."""
+    out = Path(out)
+    config = _config(out)
+    if (out / "summary.json").exists():
+        status = read_json(out / "summary.json", "resume").get("status")
+        raise ValueError(f"resume: the run in {out} is final ({status})")
+    if steps is not None:
+        config = dataclasses.replace(config, steps=steps)
     return train(config, out, progress=progress, evaluate_at_end=evaluate_at_end, _resume=True)
+
+
+def load(out) -> RunResult:
+    """The result of the final run in ``out`` (finished or stopped on NaN) from its ``summary.json``."""
+    out = Path(out)
+    config = _config(out)
+    values = read_json(out / "summary.json", "summary")
+    values = {k: v for k, v in values.items() if k != "config"}
+    status = values.get("status")
+    if status not in ("finished", "nan"):
+        raise ValueError(f"summary: {out / 'summary.json'} records no final status (got {status!r})")
+    steps = int(values.get("steps", values.get("step", config.steps)))
+    return RunResult(out, steps, status, float(values.get("wall_time") or 0.0), values)

@@ -2,16 +2,17 @@
 and method, mean and standard error over seeds (se = sample standard deviation (ddof 1) /
 sqrt(n); the reference's script divides the ddof-0 deviation, a factor sqrt((n-1)/n) smaller).
 
-Runs that stopped on NaN count in ``diverged`` and not in the means; unfinished runs are skipped.
+Runs that stopped on NaN count in ``diverged`` and not in the means; unfinished runs are skipped,
+and so are summaries that cannot be read (listed by :func:`runs`).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..core.files import read_json
 from .config import IntroConfig
 
 METRICS = ("grid_kl", "grid_jsd", "gnelbo", "kl_nats", "js_nats")
@@ -31,21 +32,33 @@ def method_label(config: IntroConfig) -> str:
     return " ".join(parts)
 
 
-def _rows(dirs) -> list[dict]:
-    rows = []
+def runs(dirs) -> tuple[list[dict], list[str]]:
+    """One row per final run (a ``summary.json``) under the directories ``dirs``, and the summaries
+    that could not be read (damaged, or being written), as 'path: why'."""
+    rows, skipped = [], []
     for root in dirs:
+        if not Path(root).is_dir():
+            raise ValueError(f"dirs: {str(root)!r} is not a directory")
         for path in sorted(Path(root).rglob("summary.json")):
-            s = json.loads(path.read_text())
-            config = IntroConfig.from_dict(s["config"])
+            try:
+                s = read_json(path, "summary")
+                config = IntroConfig.from_dict(s["config"])
+            except (KeyError, TypeError, ValueError) as exc:
+                skipped.append(f"{path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+                continue
             rows.append({"dataset": config.dataset, "method": method_label(config), "steps": config.steps,
                          "seed": config.seed, "status": s.get("status"), "run": str(path.parent),
-                         **{m: s.get(m) for m in METRICS}})
-    return rows
+                         **{m: _number(s.get(m)) for m in METRICS}})
+    return rows, skipped
 
 
-def collect(dirs) -> pd.DataFrame:
+def _number(value):
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def aggregate(rows: list[dict]) -> pd.DataFrame:
     """One row per (dataset, method, steps): n finished runs, diverged runs, mean and se per metric."""
-    df = pd.DataFrame(_rows(dirs))
+    df = pd.DataFrame(rows)
     if df.empty:
         return df
     out = []
@@ -58,6 +71,11 @@ def collect(dirs) -> pd.DataFrame:
             row[f"{m}_se"] = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else np.nan
         out.append(row)
     return pd.DataFrame(out)
+
+
+def collect(dirs) -> pd.DataFrame:
+    """The table of every final run under ``dirs`` (:func:`aggregate` of :func:`runs`)."""
+    return aggregate(runs(dirs)[0])
 
 
 def markdown(df: pd.DataFrame, metrics=("grid_kl", "grid_jsd", "gnelbo", "js_nats")) -> str:

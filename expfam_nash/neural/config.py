@@ -7,20 +7,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ..core.parsing import ints, variance
+from ..core.parsing import at_least, ints, nonnegative, optional, positive, text, unit_interval, variance
 from ..core.registry import Arg, with_aliases
 from ..core.validation import check_int, check_nonnegative, check_positive, check_sizes, check_unit_interval
 from .learning import LEARNING_METHODS
 
 
-def _opt(default, help: str, parse=None, aliases: tuple = (), choices=None):
-    """A dataclass field with its Arg spec in the metadata (parse: the type of the default)."""
-    return field(default=default, metadata={"help": help, "parse": parse or type(default), "aliases": aliases,
-                                            "choices": choices})
-
-
-def _optional_int(text: str) -> int | None:
-    return None if text.lower() == "none" else int(text)
+def _opt(default, help: str, parse=text, aliases: tuple = (), choices=None):
+    """A dataclass field with its Arg spec in the metadata (parse: a parser of ``core.parsing``)."""
+    return field(default=default, metadata={"help": help, "parse": parse, "aliases": aliases, "choices": choices})
 
 
 @dataclass(frozen=True)
@@ -30,25 +25,25 @@ class TrainConfig:
     dataset: str = _opt("bars:3", "dataset spec (see neural.datasets.specs())")
     model: str = _opt("bits:6", "model spec: bits:K | gaussian:K | implicit:DATASET | hier:K0:K1[:ladder|reverse]")
     method: str = _opt("symmetric", "learning method (LEARNING_METHODS)")
-    steps: int = _opt(20000, "total training steps")
-    seed: int = _opt(0, "seed of the data, the initialisation and the training stream")
-    batch: int = _opt(128, "minibatch size")
-    lr: float = _opt(1e-3, "Adam step size")
+    steps: int = _opt(20000, "total training steps", at_least(0))
+    seed: int = _opt(0, "seed of the data, the initialisation and the training stream", at_least(0))
+    batch: int = _opt(128, "minibatch size", at_least(1))
+    lr: float = _opt(1e-3, "Adam step size", positive)
     schedule: str = _opt("cosine", "lr schedule: constant, or cosine lr_t = lr (1 + cos(pi t / steps)) / 2",
                          choices=("cosine", "constant"))
     hidden: tuple = _opt((64,), "hidden widths, comma-separated ('' for none)", parse=ints)
     activation: str = _opt("tanh", "hidden activation", choices=("tanh", "relu"))
     dtype: str = _opt("float32", "training dtype", choices=("float32", "float64"))
-    rho: float = _opt(0.0, "L2 weight on all parameters", aliases=("decay",))
+    rho: float = _opt(0.0, "L2 weight on all parameters", nonnegative, aliases=("decay",))
     labelled_fraction: float = _opt(0.0, "fraction of training examples whose label is observed (needs alpha)",
-                                    aliases=("labelled",))
-    alpha: float = _opt(0.0, "weight of the labelled term (THEORY.md section 2)")
-    elbo_samples: int = _opt(2, "latent samples per image of the score-function ELBO")
+                                    unit_interval, aliases=("labelled",))
+    alpha: float = _opt(0.0, "weight of the labelled term (THEORY.md section 2)", unit_interval)
+    elbo_samples: int = _opt(2, "latent samples per image of the score-function ELBO", at_least(2))
     data_variance: float | str = _opt("learned", "real data: 'learned' or a fixed variance > 0", parse=variance)
-    log_every: int = _opt(100, "steps between metric lines")
-    checkpoint_every: int = _opt(1000, "steps between checkpoints")
-    eval_K: int = _opt(1000, "importance samples per test image", aliases=("eval_k",))
-    n_train: int | None = _opt(None, "training rows (default: the dataset's)", parse=_optional_int)
+    log_every: int = _opt(100, "steps between metric lines", at_least(1))
+    checkpoint_every: int = _opt(1000, "steps between checkpoints", at_least(1))
+    eval_K: int = _opt(1000, "importance samples per test image", at_least(1), aliases=("eval_k",))
+    n_train: int | None = _opt(None, "training rows (default: the dataset's)", optional(at_least(1)))
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", check_sizes(self.hidden, "hidden"))

@@ -1,4 +1,5 @@
-"""Sweeps: grids of verify / solve / ... runs on Dask, resumable, with tidy tables (docs/sweeps.md).
+"""Sweeps: grids of runs of any task of ``core.tasks.TASKS`` that computes a result (verify, solve,
+collapse, train, ...) on Dask, resumable, with tidy tables (docs/sweeps.md).
 
     from expfam_nash import sweep
     spec = sweep.Sweep("verify", fixed={"model": "tabular", "starts": 4},
@@ -10,11 +11,10 @@ Spec parsing and keys need only the standard library; running and reading tables
 optional extra ``sweep`` (dask[distributed], pandas, pyarrow, tqdm).
 """
 from .execute import SweepRun, run
-from .models import MODELS
 from .show import TableSummary, summarise
 from .spec import Cell, Sweep, cell_key
 from .store import load_table
-from .tasks import TASKS
+from .tasks import TASKS, sweepable
 
 __all__ = ["Sweep", "Cell", "cell_key", "run", "SweepRun", "load_table", "summarise", "TableSummary", "TASKS",
-           "MODELS"]
+           "sweepable"]

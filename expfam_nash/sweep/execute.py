@@ -23,8 +23,10 @@ from typing import Callable
 
 from . import _extras
 from .cluster import check_versions, check_workers, connect
-from .spec import Cell, Sweep, _version
-from .store import Store, order_columns
+from .keys import version as _version
+from .spec import Cell, Sweep
+from .store import Store, order_columns, runs_path
+from .tasks import TaskCell
 from .worker import error_text, run_cells
 
 
@@ -151,7 +153,7 @@ def _execute(client, fn: Callable, todo: list[Cell], collect: _Collector, sizer:
     stream = as_completed(with_results=True, raise_errors=False)
 
     def submit(batch: list[Cell], alone: bool = False) -> None:
-        fut = client.submit(run_cells, fn, [(c.key, c.params) for c in batch], pure=False,
+        fut = client.submit(run_cells, fn, [(c.key, c.values) for c in batch], pure=False,
                             key=f"sweep-{batch[0].key}-{collect.tasks}")
         collect.tasks += 1
         inflight[fut] = (batch, alone)
@@ -193,7 +195,8 @@ def run(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None 
         on_batch: Callable | None = None, compact_every: float = 60.0) -> SweepRun:
     """Run the cells of ``sweep`` not yet in the table ``out`` (.parquet or .csv) and write the
     table. ``client``: an existing ``distributed.Client`` (else a LocalCluster of ``workers``
-    processes, or the cluster at ``scheduler``). ``retry_errors``: recompute cells whose row holds
+    processes, or the cluster at ``scheduler``). Tasks that write run directories (``train``) write
+    each cell's into ``OUT.runs/KEY`` (on a shared file system for a remote cluster). ``retry_errors``: recompute cells whose row holds
     an error. ``on_batch(computed, rows)`` is called after each batch is journaled. Ctrl-C stops
     cleanly: finished cells stay in the table (``interrupted`` in the result)."""
     _extras.require()
@@ -216,8 +219,8 @@ def run(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None 
                     client, cluster = connect(scheduler, workers)
                 try:
                     n_workers = check_versions(client, _version())
-                    _execute(client, sweep.entry.obj, todo, collect, BatchSizer(batch_size, n_workers),
-                             2 * n_workers)
+                    fn = TaskCell.of(sweep.entry, str(runs_path(store.path).resolve()))
+                    _execute(client, fn, todo, collect, BatchSizer(batch_size, n_workers), 2 * n_workers)
                 finally:
                     if own:
                         client.close()

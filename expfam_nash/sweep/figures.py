@@ -1,12 +1,15 @@
-"""Gallery figures computed as sweeps: the cells run on Dask (resumable table), the figure is drawn
-from the table. Each function returns ``(Figure, data)`` like the gallery's figure functions, so
-it can be registered in place of a loop-in-one-process version."""
+"""Gallery figures computed as sweeps: the cells run on Dask (a resumable table), the figure is drawn
+from the table. The ``uniqueness_map`` of ``expfam-nash figures`` is registered here, in the sweep
+layer (above ``experiments``), and found by the figure registry through
+``experiments.figures.FIGURE_MODULES``; ``examples/uniqueness_sweep.py`` draws the same figure with
+:func:`uniqueness_figure` from a table it runs itself."""
 from __future__ import annotations
 
 import dataclasses
 import os
 import tempfile
 
+from ..experiments.figures import FIGURES
 from .execute import run
 from .spec import Sweep
 from .store import load_table
@@ -20,20 +23,34 @@ UNIQUENESS_LABELS = {"tabular": "tabular random:3:3:0",
                      "bernoulli-anchored": "Bernoulli d=3, k=1, random labelled joint"}
 
 
-
-def uniqueness_map(seed: int = 0, table: str | os.PathLike | None = None, workers: int | None = None,
-                   client=None):
-    """The ``uniqueness_map`` figure from a sweep of its 32 verify cells (seed ``seed``), kept in
-    ``table`` (resumable) or a temporary file. ``data``: the gallery's panels {label: {alphas,
-    rhos, category, text}}."""
+def uniqueness_figure(table, title: str | None = None):
+    """(Figure, data) of the uniqueness map from a table of verify cells (one map per ``model``,
+    alpha across, rho up; seeds pooled by :func:`expfam_nash.plot.sweep.uniqueness_panels`).
+    ``data``: {label: {alphas, rhos, category, text}}. One seed: the gallery's title."""
     from ..plot.sweep import uniqueness_panels
     from ..plot.uniqueness import UNIQUENESS_TITLE, plot_uniqueness_map
 
+    panels = uniqueness_panels(table, labels=UNIQUENESS_LABELS)
+    seeds = {s for p in panels.values() for s in p["seeds"]}
+    starts = sorted({int(s) for s in table["starts"]}) if "starts" in table.columns else []
+    if title is None and (len(seeds) > 1 or starts != [6]):
+        title = (f"verify ({'/'.join(map(str, starts)) or '?'} starts, {len(seeds)} seed{'s' if len(seeds) != 1 else ''}) "
+                 "over labelled weight alpha x L2 penalty rho: certified classes (cl), undecided runs (und), "
+                 "certified escapes (esc)")
+    data = {label: {k: v for k, v in p.items() if k != "seeds"} for label, p in panels.items()}
+    return plot_uniqueness_map(data, title=title or UNIQUENESS_TITLE), data
+
+
+@FIGURES.register("uniqueness_map", extras=("sweep",),
+                  help="verify's verdict over the labelled weight alpha x L2 weight rho (a Dask sweep of 32 cells)")
+def uniqueness_map(seed: int = 0, table: str | os.PathLike | None = None, workers: int | None = None,
+                   client=None):
+    """The ``uniqueness_map`` figure from a sweep of its 32 verify cells (seed ``seed``), kept in
+    ``table`` (resumable) or a temporary file; on a local cluster of ``workers`` processes (default:
+    the cores) or the Dask ``client`` given."""
     spec = dataclasses.replace(UNIQUENESS_MAP, seeds=[seed])
     with tempfile.TemporaryDirectory() as tmp:
         path = table if table is not None else os.path.join(tmp, "uniqueness_map.parquet")
         run(spec, path, workers=workers, client=client, progress=False)
         frame = load_table(path, sweep=spec)
-    panels = uniqueness_panels(frame, labels=UNIQUENESS_LABELS)
-    data = {label: {k: v for k, v in p.items() if k != "seeds"} for label, p in panels.items()}
-    return plot_uniqueness_map(data, title=UNIQUENESS_TITLE), data
+    return uniqueness_figure(frame)

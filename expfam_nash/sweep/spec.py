@@ -21,48 +21,42 @@ Cells are the nested loops cases > zipped > grid keys (first written outermost) 
 order (the last axis varies fastest); that order is the table's row order. Parameter names are
 the CLI's with underscores; aliases (``l2`` for ``rho``, ``labeled_weight`` for ``alpha``) are
 renamed to the canonical names. Each cell is resolved completely (task and model defaults
-filled in, values parsed to canonical scalars) and keyed by a SHA-256 hash of
-(task, resolved parameters, package version): equal keys mean the same computation.
+filled in, values parsed by the registries' parsers of ``core.parsing``, the task's ``complete``
+applied) and keyed by a SHA-256 hash of (task, stored parameters, package version), where a list
+(e.g. ``eigenvalues``) is stored as its comma-separated text: equal keys mean the same computation.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import itertools
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from ..core import Entry
+from ..core.parsing import stored
 from . import tasks as _tasks
+from .keys import cell_key
+from .keys import version as _version
 
 SECTIONS = ("task", "imports", "fixed", "cases", "zipped", "grid", "seeds")
 #: refuse grids larger than this (enumerating them would take minutes before any work starts)
 MAX_CELLS = 10_000_000
 
 
-def _version() -> str:
-    from ..core.version import __version__
-    return __version__
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One run: its position in grid order, its key, and its resolved parameters."""
+    """One run: its position in grid order, its key, its parameters as stored in the table (scalars;
+    lists as text) and the values the task computes with (``values``: lists as lists)."""
 
     index: int
     key: str
     task: str
     params: dict
-
-
-def cell_key(task: str, params: Mapping[str, Any], version: str | None = None) -> str:
-    """Content hash of a resolved cell: 16 hex digits of SHA-256 over canonical JSON."""
-    blob = json.dumps({"task": task, "params": dict(params), "version": version or _version()},
-                      sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    values: dict = field(default_factory=dict)
 
 
 def _check_name(key: Any, where: str) -> str:
@@ -228,13 +222,14 @@ class Sweep:
         entry, version = self.entry, _version()
         out, seen, memo = [], {}, {}
         for i, raw in enumerate(self.raw_cells()):
-            params = resolve(entry, raw, memo)
+            values = complete(entry, resolve(entry, raw, memo), raw)
+            params = _tasks.stored_params(values)
             key = cell_key(self.task, params, version)
             if key in seen:
                 raise ValueError(f"grid: cells {seen[key]} and {i} resolve to the same parameters "
                                  f"({_describe(params)}): a value is repeated, possibly under an alias")
             seen[key] = i
-            out.append(Cell(i, key, self.task, params))
+            out.append(Cell(i, key, self.task, params, values))
         return out
 
     def varied(self) -> list[str]:
@@ -278,9 +273,24 @@ def _parse(arg, value: Any, where: str) -> Any:
         raise ValueError(f"{where}: {exc}") from None
     if arg.choices is not None and out not in arg.choices:
         raise ValueError(f"{where}: expected one of {', '.join(map(str, arg.choices))}, got {value!r}")
-    if not (out is None or isinstance(out, (bool, int, float, str))):
-        raise ValueError(f"{where}: the parser of {arg.name!r} returned {type(out).__name__}, not a scalar")
+    try:
+        stored(out)
+    except ValueError:
+        raise ValueError(f"{where}: the parser of {arg.name!r} returned {type(out).__name__}, not a scalar "
+                         "or a list of numbers") from None
     return out
+
+
+def complete(entry: Entry, values: dict, raw: list[tuple[str, str, Any]]) -> dict:
+    """``values`` completed by the task's ``complete`` hook (if any); its ValueError names the cell's
+    first varied value (or ``fixed``)."""
+    if entry.obj.complete is None:
+        return values
+    try:
+        return entry.obj.complete(dict(values))
+    except ValueError as exc:
+        where = next((w for w, _, _ in raw if not w.startswith("fixed.")), "fixed")
+        raise ValueError(f"{where}: {str(exc).splitlines()[0]}") from None
 
 
 def resolve(entry: Entry, raw: list[tuple[str, str, Any]], memo: dict | None = None) -> dict:
@@ -301,6 +311,8 @@ def resolve(entry: Entry, raw: list[tuple[str, str, Any]], memo: dict | None = N
         arg = entry.arg(arg_name)
         choice = given[arg_name][1] if arg_name in given else _parsed(arg, arg.default, f"{arg_name} (default)", memo)
         where = given[arg_name][0] if arg_name in given else arg_name
+        if choice is None:
+            raise ValueError(f"{arg_name}: missing; task {entry.name!r} needs one of {', '.join(registry)}")
         if choice not in registry:
             raise ValueError(f"{where}: unknown {registry.kind} {choice!r}; expected one of {', '.join(registry)}")
         sub = registry.get(choice)
@@ -327,11 +339,13 @@ def resolve(entry: Entry, raw: list[tuple[str, str, Any]], memo: dict | None = N
 
 
 def _parsed(arg, value: Any, where: str, memo: dict) -> Any:
-    """``_parse`` once per (argument, place in the spec)."""
+    """``_parse`` once per (argument, place in the spec); None (a default of "not given") stays None."""
+    if value is None:
+        return None
     key = (id(arg), where)
-    if key not in memo:
-        memo[key] = _parse(arg, value, where)
-    return memo[key]
+    if key not in memo:                  # the Arg is kept with its value: its id stays its own
+        memo[key] = (arg, _parse(arg, value, where))
+    return memo[key][1]
 
 
 def _put(given: dict, arg, value: Any, where: str, memo: dict) -> None:

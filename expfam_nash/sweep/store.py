@@ -7,6 +7,8 @@
   order, written atomically (a temporary file renamed over the old one), after which the journal
   is removed. Reading a table also reads a journal left beside it, so a sweep killed hard is
   still readable, and resumable by key.
+* **Runs** ``OUT.runs/KEY``: the run directory of each cell of a task that writes one (``train``),
+  so that a cell interrupted with its worker continues from its last checkpoint.
 * **Lock** ``OUT.lock`` (``fcntl.flock``, released when the process dies): two sweeps never
   write one table.
 
@@ -41,6 +43,11 @@ def table_path(path: str | os.PathLike) -> Path:
 
 def journal_path(path: Path) -> Path:
     return path.with_name(path.name + ".journal")
+
+
+def runs_path(path: Path) -> Path:
+    """Where the cells of tasks that write run directories keep them: ``OUT.runs/KEY``."""
+    return path.with_name(path.name + ".runs")
 
 
 class Store:

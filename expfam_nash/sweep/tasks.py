@@ -1,59 +1,57 @@
-"""The jobs a sweep can run: ``TASKS``, a registry of cell functions.
+"""The sweep's view of the package's one task registry, ``core.tasks.TASKS``.
 
-A task is a function ``cell(params: dict) -> dict``: it receives one cell's fully resolved
-parameters (canonical names, every default filled in, canonical scalar values) and returns one
-flat row of verdicts and metrics (``None``, ``bool``, ``int``, ``float`` or ``str`` values; keys
-must not repeat a parameter's name). It must be a pure function of ``params`` (randomness only
-from a ``seed`` parameter), so the same cell gives the same row on any worker. It is registered
-with its argument specification (``Arg``: name, parser, default, help, aliases):
+Every registered task with a ``compute`` can be swept. A cell's arguments are the task's ``Arg``
+specs with ``sweep=True`` (printing, progress and output paths are not parameters), with their
+parsers made strict (``core.parsing.canonical``); a task that takes models (``Task.models``) also
+takes the argument ``model`` (its registry's names; default ``Task.default_model``) and, resolved
+per cell, the chosen model's command-line arguments (``expfam_nash.models.MODELS`` for solve and
+verify), so one grid can vary the model and its own parameters. ``Task.complete`` then fills the
+defaults that depend on other options (train: the learner's).
 
-    from expfam_nash.core import Arg
-    from expfam_nash.sweep import TASKS, values as v
+A cell runs on a worker as :class:`TaskCell`: ``compute(options)`` (or, for tasks that write run
+directories, ``compute_in(options, <table>.runs/<key>)``), then the task's ``row(result)`` or the
+generic flattening of ``result.to_dict()`` (``core.rows``; columns that repeat a parameter are left
+to the parameter's column). The functions travel to the workers by reference (their module must be
+importable there) or, for functions defined in a script's ``__main__``, by value.
 
-    @TASKS.register("collapse", args=(Arg("beta", v.positive, 1.0, "KL weight"),
-                                      Arg("seed", v.at_least(0), 0, "random seed")),
-                    help="posterior collapse of the linear CVAE at one beta")
-    def collapse_cell(params: dict) -> dict:
-        res = ...                      # run the job on params["beta"], params["seed"]
-        return {"collapsed": res.collapsed, "active_dims": res.active}
-
-A task whose specification holds an argument listed in ``meta`` ``nested={"model": MODELS}``
-also takes the arguments of the entry that argument names (here the game's model arguments),
-resolved per cell, so one grid can vary the model and its own parameters.
-
-Tasks defined in other packages register themselves when their module is imported; list that
-module in ``PROVIDERS`` (imported on the first lookup, by :func:`get`) or name it in a sweep
-file's ``imports``. The function is shipped to the workers by reference (its module must be
-importable there) or, for functions defined in ``__main__``, by value.
+Tasks defined in other modules register themselves in ``TASKS`` when imported: the package's are
+listed in ``expfam_nash.tasks.TASK_MODULES``; a sweep file names others in ``imports``.
 """
 from __future__ import annotations
 
-import importlib
-import os
-import time
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
 
-import numpy as np
-
-from ..core import Arg, Entry, Registry
-from . import values as v
-from .models import MODELS, build
-
-TASKS: Registry = Registry("task")
-
-#: modules imported on the first task lookup so that their tasks register themselves
-PROVIDERS: tuple[str, ...] = ()
-
-_loaded = False
+from ..core.parsing import canonical, stored, text
+from ..core.registry import Arg, Entry, Registry
+from ..core.rows import row_of
+from ..core.tasks import TASKS, Task
+from .keys import cell_key
 
 
-def get(name: str) -> Entry:
-    """The task ``name`` (providers imported first)."""
-    global _loaded
-    if not _loaded:
-        for module in PROVIDERS:
-            importlib.import_module(module)
-        _loaded = True
-    return TASKS.get(name)
+def _load() -> Registry:
+    from ..tasks import load
+
+    return load()
+
+
+def sweepable() -> tuple[str, ...]:
+    """The names of the tasks a sweep can run (those with ``compute``)."""
+    return tuple(e.name for e in _load().entries() if e.obj.compute is not None)
+
+
+def _strict(arg: Arg) -> Arg:
+    return dataclasses.replace(arg, parse=canonical(arg.parse))
+
+
+def model_registry(task: Task) -> Registry | None:
+    if task.models is True:
+        from ..models import MODELS
+
+        return MODELS
+    return task.models or None
 
 
 def nested_registries(entry: Entry) -> dict:
@@ -61,89 +59,73 @@ def nested_registries(entry: Entry) -> dict:
     return dict(entry.meta.get("nested", {}))
 
 
-_MODEL = Arg("model", v.text, "linear-gaussian", f"the game (sweep.MODELS: {', '.join(MODELS)})")
-_SEED = Arg("seed", v.at_least(0), 0, "random seed")
-_TOL = Arg("tol", v.positive, 1e-10, "residual tolerance")
-_MAX_STEPS = Arg("max_steps", v.at_least(1), 20000, "flow step budget per start")
+def get(name: str) -> Entry:
+    """The sweep's view of task ``name``: an ``Entry`` whose ``obj`` is the :class:`Task` and whose
+    ``args`` are the cell's arguments (module docstring); ``meta["nested"]`` maps ``model`` to the
+    task's model registry."""
+    entry = _load().get(name)
+    if entry.obj.compute is None:
+        raise ValueError(f"task: {name!r} cannot be swept (it computes no result); expected one of "
+                         f"{', '.join(sweepable())}")
+    args = [_strict(a) for a in entry.args if a.sweep and a.cli]
+    nested = {}
+    registry = model_registry(entry.obj)
+    if registry is not None:
+        args.insert(0, Arg("model", text, entry.obj.default_model, f"the {registry.kind} ({', '.join(registry)})"))
+        nested["model"] = _ModelView(registry)
+    return Entry(name, entry.obj, tuple(args), entry.help, entry.extras, {"nested": nested})
 
 
-_CERTIFY = Arg("certify", v.boolean, True, "certify the verdicts (False: every verdict undecided, faster)")
+class _ModelView:
+    """A model registry as a sweep sees it: each model's command-line arguments, parsers made strict."""
+
+    def __init__(self, registry: Registry):
+        self.registry, self.kind = registry, registry.kind
+
+    def __contains__(self, name) -> bool:
+        return name in self.registry
+
+    def __iter__(self):
+        return iter(self.registry)
+
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(self.get(n) for n in self.registry)
+
+    def get(self, name: str) -> Entry:
+        e = self.registry.get(name)
+        return dataclasses.replace(e, args=tuple(_strict(a) for a in e.args if a.cli and a.sweep))
 
 
-def _statuses(verdicts: dict, prefix: str = "") -> dict:
-    """One column per verdict: its status (certified / refuted / undecided)."""
-    return {f"{prefix}{name}_status": verdict.status.value for name, verdict in verdicts.items()}
+def stored_params(values: dict) -> dict:
+    """The scalars a cell is keyed by and its table row holds (``core.parsing.stored``)."""
+    return {k: stored(v) for k, v in values.items()}
 
 
-@TASKS.register("verify", args=(_MODEL, Arg("starts", v.at_least(2), 32, "number of starts"), _SEED, _TOL,
-                                _MAX_STEPS, _CERTIFY),
-                help="verify: equilibrium classes up to symmetry, uniqueness, stability", nested={"model": MODELS})
-def verify_cell(params: dict) -> dict:
-    """One ``verify`` run, flattened: verdicts (``unique``, ``continuum`` -- true only when
-    certified -- a ``*_status`` column per game-level verdict, ``category``, counts of runs and
-    classes) and metrics (worst enclosure radius, residual and Nash gap over the classes, the global
-    Rosen certificate)."""
-    from ..plot.uniqueness import verdict_category
-    from ..verification import verify
+@dataclass(frozen=True)
+class TaskCell:
+    """One task's computation of a cell, as shipped to the workers: ``values`` -> one flat row.
+    ``runs``: the directory of the cells' run directories (tasks with ``compute_in``)."""
 
-    game = build(params["model"], params)
-    res = verify(game, starts=params["starts"], seed=params["seed"], tol=params["tol"],
-                 max_steps=params["max_steps"], certify=params["certify"])
-    reps = [c.representative for c in res.classes]
-    return {"category": verdict_category(res), "unique": res.unique, "continuum": res.continuum,
-            **_statuses(res.verdicts),
-            "nonexistence": bool(res.nonexistence), "classes": len(res.classes),
-            "stable_classes": sum(1 for r in reps if r.stable),
-            "unstable_classes": sum(1 for r in reps if r.verdicts["stability"].status.value == "refuted"),
-            "collapsed_classes": sum(1 for c in res.classes if c.collapsed),
-            "converged": res.converged, "escaped": res.escaped, "not_converged": res.not_converged,
-            "max_enclosure_radius": max((r.enclosure_radius for r in reps), default=float("nan")),
-            "max_residual": max((r.residual for r in reps), default=float("nan")),
-            "max_nash_gap": max((r.nash_gap for r in reps), default=float("nan")),
-            "rosen_global": res.certificate.holds, "rosen_rho_star": float(res.certificate.rho_star)}
+    name: str
+    compute: Callable[[dict], Any]
+    row: Callable[[Any], dict] | None = None
+    compute_in: Callable[[dict, Any], Any] | None = None
+    runs: str | None = None
 
+    @classmethod
+    def of(cls, entry: Entry, runs: str | None = None) -> "TaskCell":
+        t = entry.obj
+        return cls(entry.name, t.compute, t.row, t.compute_in, None if t.compute_in is None else runs)
 
-@TASKS.register("solve", args=(_MODEL, Arg("method", v.text, "auto", "solve method",
-                                           choices=("auto", "simultaneous", "alternating", "best-response",
-                                                    "newton", "stochastic")), _SEED, _TOL, _MAX_STEPS, _CERTIFY),
-                help="solve: one equilibrium from one start, certified", nested={"model": MODELS})
-def solve_cell(params: dict) -> dict:
-    """One ``solve`` run, flattened: converged / diverged / stable (true only when certified), a
-    ``*_status`` column per verdict, the certificate numbers and the floating-point diagnostics."""
-    from ..dynamics.solve import solve
-
-    game = build(params["model"], params)
-    res = solve(game, method=params["method"], seed=params["seed"], tol=params["tol"],
-                max_steps=params["max_steps"], certify=params["certify"])
-    eig = res.jacobian_eigenvalues
-    return {"converged": res.converged, "diverged": res.diverged, "stable": res.stable, **_statuses(res.verdicts),
-            "enclosure_radius": res.enclosure_radius, "lyapunov_margin": res.lyapunov_margin,
-            "nash_gap_bound": res.nash_gap_bound,
-            "residual": res.residual, "nash_gap": res.nash_gap,
-            "max_re_eigenvalue": float(eig.real.max()) if eig.size else float("nan"),
-            "neutral_directions": res.neutral_directions, "orbit_dimension": res.orbit_dimension,
-            "max_stable_step": res.max_stable_step, "best_response_attained": res.best_response_attained,
-            "param_norm": float(res.params.norm()), "iterations": res.iterations, "reason": res.reason}
+    def __call__(self, values: dict) -> dict:
+        if self.compute_in is not None:
+            if self.runs is None:
+                raise ValueError(f"task {self.name!r} writes run directories: the sweep needs an output table")
+            result = self.compute_in(dict(values), Path(self.runs) / cell_key(self.name, stored_params(values)))
+        else:
+            result = self.compute(dict(values))
+        row = row_of(result, self.row)
+        return row if self.row is not None else {k: v for k, v in row.items() if k not in values}
 
 
-@TASKS.register("probe", args=(_SEED, Arg("sleep", v.nonnegative, 0.0, "seconds to sleep"),
-                               Arg("fail", v.boolean, False, "raise a ValueError (an error row)"),
-                               Arg("crash", v.boolean, False, "end the worker process (a lost worker)")),
-                help="diagnostic cell: sleeps, then returns numbers derived from the seed; for measuring "
-                     "overhead and checking a cluster's fault handling")
-def probe_cell(params: dict) -> dict:
-    """After ``sleep`` seconds: ``crash`` ends the Dask worker process running the cell (refused
-    outside a worker), ``fail`` raises; else ``value`` = a uniform draw from ``seed``, ``square`` =
-    seed^2."""
-    if params["sleep"]:
-        time.sleep(params["sleep"])
-    if params["crash"]:
-        try:
-            from distributed import get_worker
-            get_worker()
-        except (ImportError, ValueError):
-            raise ValueError("crash: only inside a Dask worker") from None
-        os._exit(70)
-    if params["fail"]:
-        raise ValueError(f"fail: probe cell with seed {params['seed']} failed on purpose")
-    return {"value": float(np.random.default_rng(params["seed"]).random()), "square": params["seed"] ** 2}
+__all__ = ["TASKS", "Task", "get", "sweepable", "nested_registries", "TaskCell", "stored_params"]

@@ -56,10 +56,20 @@ def _registries() -> list[tuple[str, Registry]]:
     for path in ("expfam_nash.families.FAMILIES", "expfam_nash.families.LIFTS", "expfam_nash.game.ENGINES",
                  "expfam_nash.models.MODELS", "expfam_nash.dynamics.SOLVERS",
                  "expfam_nash.neural.LEARNING_METHODS", "expfam_nash.neural.DATASETS",
-                 "expfam_nash.experiments.FIGURES", "expfam_nash.core.tasks.TASKS"):
+                 "expfam_nash.tasks.learners.LEARNERS", "expfam_nash.introvae.registry.INTRO_METHODS",
+                 "expfam_nash.introvae.registry.INTRO_PRIORS", "expfam_nash.experiments.FIGURES",
+                 "expfam_nash.core.tasks.TASKS"):
         module, _, name = path.rpartition(".")
         out.append((path, getattr(importlib.import_module(module), name)))
     return out
+
+
+def _own_options(entry) -> str:
+    """The train options only this learner takes (the others are shared or another learner's)."""
+    from .learners import LEARNERS
+
+    others = {o for e in LEARNERS.entries() if e.name != entry.name for o in e.obj.options}
+    return ", ".join(f"`--{o.replace('_', '-')}`" for o in entry.obj.options if o not in others) or "-"
 
 
 def _args(entry, python: bool = False) -> str:
@@ -68,9 +78,11 @@ def _args(entry, python: bool = False) -> str:
 
 def render() -> str:
     """The whole of docs/REGISTRIES.md."""
+    from ..experiments import load as load_figures
     from . import load
 
     load()
+    load_figures()
     reg = dict((path.rpartition(".")[2], r) for path, r in _registries())
     parts = [HEADER,
              _table(reg["FAMILIES"], ("name", "class", "arguments", "what it is"),
@@ -86,8 +98,16 @@ def render() -> str:
              _table(reg["DATASETS"], ("name", "spec", "extras", "options", "what it is"),
                     lambda e: (f"`{e.name}`", f"`{e.meta['spec']}`", ", ".join(e.extras) or "-", _args(e, python=True),
                                e.help)),
-             _table(reg["FIGURES"], ("name", "slow (trains VAEs)", "extras", "what it shows"),
-                    lambda e: (f"`{e.name}`", bool(e.meta.get("minutes")), ", ".join(e.extras) or "-", e.help)),
-             _table(TASKS, ("task", "takes a MODEL", "options", "what it does"),
-                    lambda e: (f"`expfam-nash {e.name}`", e.obj.models, _args(e), e.help))]
+             _table(reg["LEARNERS"], ("learner", "train options of its own", "what it trains"),
+                    lambda e: (f"`{e.name}`", _own_options(e), e.help)),
+             _table(reg["INTRO_METHODS"], ("method (ref2d datasets)", "what it does"),
+                    lambda e: (f"`{e.name}`", e.help)),
+             _table(reg["INTRO_PRIORS"], ("prior", "spec", "arguments", "what it is"),
+                    lambda e: (f"`{e.name}`", f"`{e.obj}`", _args(e, python=True), e.help)),
+             _table(reg["FIGURES"], ("name", "slow (trains VAEs)", "extras", "options", "what it shows"),
+                    lambda e: (f"`{e.name}`", bool(e.meta.get("minutes")), ", ".join(e.extras) or "-", _args(e),
+                               e.help)),
+             _table(TASKS, ("task", "takes a MODEL", "sweepable", "options", "what it does"),
+                    lambda e: (f"`expfam-nash {e.name}`" if e.obj.run else f"`{e.name}` (sweeps only)", e.obj.models,
+                               e.obj.compute is not None, _args(e), e.help))]
     return "\n".join(parts)

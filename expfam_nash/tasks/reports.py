@@ -54,12 +54,18 @@ TASKS.register("claims", Task(run=claims_run), args=(JSON,),
 
 
 # -- figures ---------------------------------------------------------------------------------------
+#: options of the figures that take some (each figure's ``args``; tests check they are all here)
+FIGURE_OPTIONS = (Arg("runs", str, "runs/introvae", "root of the Soft-IntroVAE benchmark's run directories "
+                      "(figures introvae_*)"),)
+
+
 def figures_run(options: dict) -> int:
     """Every figure it can make; those whose optional extras are missing (checked before any work)
-    are skipped and listed at the end with the extra each needs."""
+    or whose inputs are absent (e.g. runs not made yet) are skipped and listed at the end."""
     from ..core.files import output_dir
-    from ..experiments import FIGURES, missing_extras, write
+    from ..experiments import FIGURES, MissingInputs, load, missing_extras, write
 
+    load()
     names = options.get("only") or list(FIGURES)
     for name in names:
         FIGURES.get(name)                  # unknown names fail before any work
@@ -69,13 +75,27 @@ def figures_run(options: dict) -> int:
     if not todo:
         raise ValueError(f"only: every figure asked for needs a missing extra ({_needs(skipped)})")
     output_dir(options["out"], "out")
-    total = time.perf_counter()
+    figure_options = {a.name: options.get(a.name) for a in FIGURE_OPTIONS}
+    total, made, absent = time.perf_counter(), 0, {}
     for i, name in enumerate(todo, 1):
         start = time.perf_counter()
-        png, js = write(name, options["out"], seed=options["seed"])
-        print(f"[{i}/{len(todo)}] {name}: {png} + {js.name} in {time.perf_counter() - start:.1f} s",
+        try:
+            png, js = write(name, options["out"], seed=options["seed"], **figure_options)
+        except MissingInputs as exc:
+            absent[name] = str(exc)
+            print(f"[{i}/{len(todo)}] {name}: skipped ({exc})", file=sys.stderr, flush=True)
+            continue
+        made += 1
+        missing = json.loads(js.read_text())["data"].get("missing") if js.exists() else None
+        print(f"[{i}/{len(todo)}] {name}: {png} + {js.name} in {time.perf_counter() - start:.1f} s"
+              + (f"; runs missing, skipped: {'; '.join(missing)}" if missing else ""),
               file=sys.stderr, flush=True)
-    print(f"{len(todo)} figures in {time.perf_counter() - total:.1f} s", file=sys.stderr)
+    print(f"{made} figures in {time.perf_counter() - total:.1f} s", file=sys.stderr)
+    if absent and not made and not skipped:
+        raise ValueError(f"{next(iter(absent))}: {next(iter(absent.values()))}")
+    if absent:
+        print(f"skipped {len(absent)} without inputs: " + "; ".join(f"{n} ({why})" for n, why in absent.items()),
+              file=sys.stderr)
     if skipped:
         print(f"skipped {len(skipped)}: {_needs(skipped)}", file=sys.stderr)
     return 0
@@ -88,7 +108,8 @@ def _needs(skipped: dict) -> str:
 
 TASKS.register("figures", Task(run=figures_run),
                args=(Arg("out", str, "figures", "output directory"),
-                     Arg("only", str, None, "only these figures", nargs="+"), Arg("seed", int, 0, "seed")),
+                     Arg("only", str, None, "only these figures", nargs="+"), Arg("seed", int, 0, "seed"),
+                     *FIGURE_OPTIONS),
                help="regenerate the figure gallery (NAME.png + NAME.json per figure)")
 
 
