@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from expfam_nash import collapse
-from expfam_nash.collapse.problem import cvae_problem, hvae_problem, vae_problem
+from expfam_nash.collapse.problem import cvae_problem, vae_problem
 from expfam_nash.collapse.theory import hvae_theory, vae_theory
 from expfam_nash.collapse.verdicts import LOSS_RTOL, SV_RTOL
 from expfam_nash.symbolic.collapse_modes import (B1, B2, BETA, ED, EE, LAM, MU, SIG1, SIG2, V, hvae_mode, level2_phi,

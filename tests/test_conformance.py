@@ -76,6 +76,11 @@ def test_the_command_line_is_generated_from_the_registries():
     parser = build_parser()              # raises on a clash between a model argument and a task option
     tasks = load()
     for entry in tasks.entries():
+        if entry.obj.run is None:          # a sweep-only task: no sub-command, but a cell function
+            assert entry.obj.compute is not None, entry.name
+            with pytest.raises(SystemExit):
+                parser.parse_args([entry.name])
+            continue
         if entry.obj.models:
             registry = MODELS if entry.obj.models is True else entry.obj.models
             for model in registry.entries():

@@ -15,6 +15,10 @@ from ..core.registry import Arg
 from ..core.tasks import TASKS, Task
 
 
+#: where the protocol driver (``python -m expfam_nash.introvae drive``) puts its runs by default
+DEFAULT_ROOT = "runs/introvae"
+
+
 @dataclass(frozen=True)
 class IntroTable:
     """The aggregated table (``rows``: one dict per dataset x method x steps with ``n``, ``diverged``
@@ -47,9 +51,7 @@ def table_compute(options: dict) -> IntroTable:
     except ImportError as exc:
         raise ImportError(f"introvae-table: needs the optional extra 'introvae' ({exc}); "
                           "install it with: pip install 'expfam-nash[introvae]'") from None
-    dirs = tuple(str(d) for d in options.get("dirs") or ())
-    if not dirs:
-        raise ValueError("dirs: expected one or more run directories")
+    dirs = tuple(str(d) for d in options.get("dirs") or ()) or (DEFAULT_ROOT,)
     rows, skipped = table.runs(dirs)
     frame = table.aggregate(rows)
     records = tuple(jsonable(frame.to_dict("records"))) if not frame.empty else ()
@@ -63,8 +65,8 @@ def table_run(options: dict) -> int:
 
 
 TASKS.register("introvae-table", Task(run=table_run),
-               args=(Arg("dirs", str, None, "run directories (searched recursively for summary.json)",
-                         positional=True, nargs="+"),
+               args=(Arg("dirs", str, None, "run directories (searched recursively for summary.json; "
+                         f"default {DEFAULT_ROOT})", positional=True, nargs="*"),
                      Arg("json", bool, False, "print one JSON object instead of the Markdown table", sweep=False)),
                help="the Soft-IntroVAE benchmark's table from run directories: mean and standard error over "
                     "seeds per dataset x method")
