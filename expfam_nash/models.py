@@ -11,15 +11,36 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core.parsing import floats, ints, variance
+from .core.parsing import (
+    at_least,
+    floats,
+    ints,
+    nonnegative,
+    positive,
+    text,
+    unit_interval,
+    variance,
+)
 from .core.registry import Arg, Registry
 from .core.validation import as_float_array, check_int, check_positive, shown
 from .environment import Finite, FiniteJoint, Gaussian, GaussianJoint, uniform_bits
-from .environment.specs import (bars_distribution, binary_data, independent_distribution, joint_table,  # noqa: F401
-                                random_binary_distribution)
-from .families import Affine, Bernoulli, Categorical, GaussianFixed, GaussianLearned, OneHot, binary_support
+from .environment.specs import (  # noqa: F401
+    bars_distribution,
+    binary_data,
+    independent_distribution,
+    joint_table,
+    random_binary_distribution,
+)
+from .families import (
+    Affine,
+    Bernoulli,
+    Categorical,
+    GaussianFixed,
+    GaussianLearned,
+    OneHot,
+    binary_support,
+)
 from .families.bernoulli import MAX_BITS_ENUMERABLE
-from .core.parsing import at_least, nonnegative, positive, text, unit_interval
 from .game import Game, Player
 from .game.network import cvae_game, hvae_game, vae_game
 
@@ -41,7 +62,7 @@ def _python_only(arg: Arg) -> Arg:
 def _gaussian_family(var, dim: int, name: str):
     if isinstance(var, str):
         if var != "learned":
-            raise ValueError(f"{name}: expected a variance > 0 or 'learned', got {var!r}")
+            raise ValueError(f"{name}: expected a variance > 0 or 'learned', got {shown(var)}")
         return GaussianLearned(dim)
     return GaussianFixed(dim, check_positive(var, name))
 
@@ -178,17 +199,25 @@ def bernoulli_anchored(joint: str = "random:3:1:1234", concentration: float = 0.
 
 # -- seed 003's linear models as network games (players holding several factors) ------------------
 def _no_labels(alpha) -> None:
-    if float(alpha) != 0.0:
-        raise ValueError(f"alpha: the linear VAE/CVAE/HVAE games have no labelled term (alpha must be 0), got {alpha!r}")
+    if not isinstance(alpha, (int, float, np.integer, np.floating)) or isinstance(alpha, bool) or alpha != 0:
+        raise ValueError(f"alpha: the linear VAE/CVAE/HVAE games have no labelled term (alpha must be 0), got {shown(alpha)}")
 
 
 def _learned(value, name: str):
     """'learned' -> None, a number -> itself (validated by the builder)."""
     if isinstance(value, str):
         if value != "learned":
-            raise ValueError(f"{name}: expected 'learned' or a number > 0, got {value!r}")
+            raise ValueError(f"{name}: expected 'learned' or a number > 0, got {shown(value)}")
         return None
     return value
+
+
+def _level_dims(latent_dims) -> tuple[int, int]:
+    """(D1, D2), each an integer >= 1."""
+    if not isinstance(latent_dims, (tuple, list)) or len(latent_dims) != 2 or not all(
+            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in latent_dims):
+        raise ValueError(f"latent_dims: expected two integers D1,D2 >= 1, got {shown(latent_dims)}")
+    return int(latent_dims[0]), int(latent_dims[1])
 
 
 def _diagonal_moment(eigenvalues, moments) -> np.ndarray:
@@ -212,16 +241,16 @@ def _cvae_moments(data: str, moments):
         try:
             rho, dim = float(fields[1]), int(fields[2])
         except (ValueError, IndexError):
-            raise ValueError(f"data: expected correlation:RHO:DIM, got {data!r}") from None
+            raise ValueError(f"data: expected correlation:RHO:DIM, got {shown(data)}") from None
         if not (0.0 <= rho <= 1.0 and dim >= 1) or len(fields) != 3:
-            raise ValueError(f"data: expected correlation:RHO:DIM with 0 <= RHO <= 1, DIM >= 1, got {data!r}")
+            raise ValueError(f"data: expected correlation:RHO:DIM with 0 <= RHO <= 1, DIM >= 1, got {shown(data)}")
         eye = np.eye(dim)
         return eye, rho * eye, eye
     try:
         arrays = np.load(data)
         return arrays["cxx"], arrays["cxy"], arrays["cyy"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"data: expected correlation:RHO:DIM or an .npz file with cxx, cxy, cyy, got {data!r} "
+        raise ValueError(f"data: expected correlation:RHO:DIM or an .npz file with cxx, cxy, cyy, got {shown(data)} "
                          f"({exc})") from None
 
 
@@ -266,7 +295,7 @@ def linear_cvae(data: str = "correlation:0.5:2", moments=None, latent_dim: int =
 def linear_hvae(eigenvalues=(3.0, 1.0), moments=None, latent_dims=(1, 1), eta_enc: float = 1.0, eta_dec: float = 0.5,
                 sigma1: float = 0.5, sigma2="learned", rho: float = 0.0, alpha: float = 0.0) -> Game:
     _no_labels(alpha)
-    return hvae_game(_diagonal_moment(eigenvalues, moments), tuple(latent_dims), sigma1, _learned(sigma2, "sigma2"),
+    return hvae_game(_diagonal_moment(eigenvalues, moments), _level_dims(latent_dims), sigma1, _learned(sigma2, "sigma2"),
                      eta_enc, eta_dec, rho)
 
 

@@ -125,7 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:                   # a usage error (one line already printed) or --help
+        return exc.code if isinstance(exc.code, int) else 2
     options = {k: v for k, v in vars(args).items() if k != "command"}
     try:
         with warnings.catch_warnings():

@@ -7,9 +7,10 @@ from dataclasses import fields
 import numpy as np
 
 from .._validation import as_rng, check_int
+from ..core.validation import shown
 from ..core.verdict import Status, Verdict
-from .moments import Samples
 from .coordinates import coordinates, random_coordinates
+from .moments import Samples
 from .optimum import blas_threads, extract, numerical_optimum
 from .problem import Problem, cvae_problem, hvae_problem, vae_problem
 from .result import CollapseResult, Trained
@@ -27,7 +28,7 @@ TRAIN_COLLAPSE_RTOL = 0.02
 
 def check_objective(objective: str) -> str:
     if objective not in OBJECTIVES:
-        raise ValueError(f"objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
+        raise ValueError(f"objective: expected one of {', '.join(OBJECTIVES)}, got {shown(objective)}")
     return objective
 
 

@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_int, check_positive
-from .moments import Samples, Spectrum, check_joint, check_moment, residual_moment, spectrum
+from ..core.validation import shown
+from .moments import (
+    Samples,
+    Spectrum,
+    check_joint,
+    check_moment,
+    residual_moment,
+    spectrum,
+)
 from .objectives import CVAEObjective, HVAEObjective, VAEObjective
 from .solution import Theory
 from .theory import hvae_theory, vae_theory
@@ -42,7 +50,7 @@ def parse_variance(value, name: str, squared: bool = False) -> float | None:
     if isinstance(value, str):
         if value == "learned":
             return None
-        raise ValueError(f"{name}: expected 'learned' or a number > 0, got {value!r}")
+        raise ValueError(f"{name}: expected 'learned' or a number > 0, got {shown(value)}")
     v = check_positive(value, name)
     return v * v if squared else v
 
@@ -104,7 +112,7 @@ def cvae_problem(cxx, cxy=None, cyy=None, latent_dim: int = 1, beta=1.0, eta_enc
 def hvae_problem(cxx, latent_dims, sigma1=1.0, sigma2="learned", beta1=1.0, beta2=1.0, eta_enc=1.0,
                  eta_dec=1.0) -> Problem:
     if not isinstance(latent_dims, (tuple, list)) or len(latent_dims) != 2:
-        raise ValueError(f"latent_dims: expected a pair (d1, d2), got {latent_dims!r}")
+        raise ValueError(f"latent_dims: expected a pair (d1, d2), got {shown(latent_dims)}")
     d1, d2 = check_int(latent_dims[0], "latent_dims[0]"), check_int(latent_dims[1], "latent_dims[1]")
     b1, b2, ee, ed, s1 = (check_positive(v, n) for v, n in ((beta1, "beta1"), (beta2, "beta2"), (eta_enc, "eta_enc"),
                                                              (eta_dec, "eta_dec"), (sigma1, "sigma1")))

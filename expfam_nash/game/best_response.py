@@ -28,6 +28,7 @@ import numpy as np
 
 from ..core.jsonable import jsonable
 from ..core.validation import NonFiniteError
+from .engine import NetworkStructure
 from .players import check_player
 from .recession import NotDecided, recession_direction
 
@@ -199,6 +200,9 @@ def _neutral_start(game, player: str) -> np.ndarray:
     """The player's free parameters with zero weights and the bias at its target's natural
     parameter (the start of ``game.init`` without noise)."""
     me = game.player(player)
+    if isinstance(game, NetworkStructure):      # several factors, no single lift: the collapsed point
+        p = game.collapsed_point()
+        return ((p.theta if player == "decoder" else p.phi) * me.mask)[me.mask]
     par = np.zeros(me.shape)
     if me.lift.bias_index is not None:
         par[:, me.lift.bias_index] = game.natural_start(player)

@@ -20,7 +20,12 @@ from .players import Player
 
 
 def sample_width(game) -> int:
-    """float64 values held per draw by an estimate (x, z, features, natural parameters, statistics)."""
+    """float64 values held per draw by an estimate (x, z, features, natural parameters, statistics;
+    a network game: its phase's variables and every factor's per-draw score, about twice its
+    parameters)."""
+    if isinstance(game, NetworkStructure):
+        p = game.collapsed_point()
+        return 2 * int(p.theta.size + p.phi.size) + 64
     return sum(pl.family.dim + pl.lift.n_features + 3 * pl.family.stat_dim for pl in (game.decoder, game.encoder))
 
 

@@ -14,7 +14,6 @@ from ..core.jsonable import jsonable
 from ..core.registry import Arg
 from ..core.tasks import TASKS, Task
 
-
 #: where the protocol driver (``python -m expfam_nash.introvae drive``) puts its runs by default
 DEFAULT_ROOT = "runs/introvae"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.validation import as_float_array, check_int, check_positive
+from ...core.validation import as_float_array, check_int, check_positive, shown
 from .game import NetworkGame
 from .spec import Factor, Network, Phase
 
@@ -38,7 +38,7 @@ def _variance(value, name: str) -> float | None:
 def vae_network(cxx, latent_dim: int, eta_enc: float = 1.0, eta_dec: float = 1.0, encoder_var=None) -> Network:
     A = _square(cxx, "cxx")
     k = check_int(latent_dim, "latent_dim")
-    e, s = check_positive(eta_enc, "eta_enc") ** 2, check_positive(eta_dec, "eta_dec") ** 2
+    e, s = _squared(eta_enc, "eta_enc"), _squared(eta_dec, "eta_dec")
     return Network((("x", A.shape[0]), ("z", k)),
                    (Factor("x", ("z",), s, "p(x|z)"),),
                    (Factor("z", ("x",), _variance(encoder_var, "encoder_var"), "q(z|x)"),),
@@ -51,7 +51,7 @@ def cvae_network(cxx, cxy, cyy, latent_dim: int, eta_enc: float = 1.0, eta_dec: 
     dx, dy = Cxx.shape[0], Cyy.shape[0]
     Cxy = as_float_array(cxy, "cxy", shape=(dx, dy))
     k = check_int(latent_dim, "latent_dim")
-    e, s = check_positive(eta_enc, "eta_enc") ** 2, check_positive(eta_dec, "eta_dec") ** 2
+    e, s = _squared(eta_enc, "eta_enc"), _squared(eta_dec, "eta_dec")
     joint = np.block([[Cxx, Cxy], [Cxy.T, Cyy]])
     sleep = np.block([[Cxx, np.zeros((dx, k))], [np.zeros((k, dx)), e * np.eye(k)]])
     return Network((("x", dx), ("y", dy), ("z", k)),
@@ -61,15 +61,23 @@ def cvae_network(cxx, cxy, cyy, latent_dim: int, eta_enc: float = 1.0, eta_dec: 
                    name=f"linear-cvae(dx={dx}, dy={dy}, k={k})")
 
 
+def _squared(std, name: str) -> float:
+    """A standard deviation's square (the variance), refused when the square overflows float64."""
+    value = check_positive(std, name)
+    if not value < 1e150:
+        raise ValueError(f"{name}: expected a standard deviation > 0 whose square is finite in float64, got {shown(std)}")
+    return value * value
+
+
 def hvae_network(cxx, latent_dims, sigma1: float = 1.0, sigma2=None, eta_enc: float = 1.0,
                  eta_dec: float = 1.0) -> Network:
     A = _square(cxx, "cxx")
     if not isinstance(latent_dims, (tuple, list)) or len(latent_dims) != 2:
-        raise ValueError(f"latent_dims: expected a pair (d1, d2), got {latent_dims!r}")
+        raise ValueError(f"latent_dims: expected a pair (d1, d2), got {shown(latent_dims)}")
     d1, d2 = check_int(latent_dims[0], "latent_dims[0]"), check_int(latent_dims[1], "latent_dims[1]")
-    e, s = check_positive(eta_enc, "eta_enc") ** 2, check_positive(eta_dec, "eta_dec") ** 2
-    s1 = check_positive(sigma1, "sigma1") ** 2
-    s2 = None if sigma2 is None else check_positive(sigma2, "sigma2") ** 2
+    e, s = _squared(eta_enc, "eta_enc"), _squared(eta_dec, "eta_dec")
+    s1 = _squared(sigma1, "sigma1")
+    s2 = None if sigma2 is None else _squared(sigma2, "sigma2")
     return Network((("x", A.shape[0]), ("z1", d1), ("z2", d2)),
                    (Factor("x", ("z1",), s, "p(x|z1)"), Factor("z1", ("z2",), s, "p(z1|z2)")),
                    (Factor("z1", ("x",), s1, "q(z1|x)"), Factor("z2", ("z1",), s2, "q(z2|z1)")),

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...core.validation import shown
 from . import factor as fm
 from .spec import Network
 
@@ -145,7 +146,7 @@ class NetworkEngine:
     def player_objective(self, theta, phi, player: str):
         """(utility, gradient on the free coordinates, own Hessian) of one player."""
         if player not in OTHER:
-            raise ValueError(f"player: expected 'decoder' or 'encoder', got {player!r}")
+            raise ValueError(f"player: expected 'decoder' or 'encoder', got {shown(player)}")
         theta, phi, wake, sleep = self._both(theta, phi)
         par, sigma = (theta, wake.sigma) if player == "decoder" else (phi, sleep.sigma)
         value, g = self._player(player, par, sigma)

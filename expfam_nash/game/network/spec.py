@@ -25,7 +25,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ...core.validation import as_float_array, check_int, check_positive
+from ...core.validation import as_float_array, check_int, check_positive, shown
 
 __all__ = ["Factor", "Phase", "Network", "FactorLayout"]
 
@@ -166,7 +166,7 @@ class Network:
     # -- derived structure ---------------------------------------------------------------------------
     def factors(self, player: str) -> tuple[Factor, ...]:
         if player not in ("decoder", "encoder"):
-            raise ValueError(f"player: expected 'decoder' or 'encoder', got {player!r}")
+            raise ValueError(f"player: expected 'decoder' or 'encoder', got {shown(player)}")
         return self.decoder if player == "decoder" else self.encoder
 
     def phase(self, player: str) -> Phase:
