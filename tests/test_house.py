@@ -143,3 +143,21 @@ def test_the_spectral_gap_of_a_large_chain_is_reproducible():
     a, b = stationary(T), stationary(T)
     assert a.second_eigenvalue == b.second_eigenvalue
     assert np.isclose(a.second_eigenvalue, np.sort(np.abs(np.linalg.eigvals(T)))[-2], rtol=1e-9)
+
+
+def test_every_extra_a_figure_needs_is_declared_and_detectable():
+    """A figure's extras are optional-dependency groups of pyproject.toml with a module that shows
+    them installed (an unknown extra would make ``figures`` skip that figure on every machine)."""
+    from pathlib import Path
+
+    try:
+        import tomllib
+    except ImportError:                  # Python 3.10
+        import tomli as tomllib
+
+    from expfam_nash.experiments import figures
+
+    groups = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    for name in figures.load().names():
+        for extra in figures.FIGURES.get(name).extras:
+            assert extra in groups and extra in figures.EXTRA_MODULES, (name, extra)

@@ -62,7 +62,8 @@ def missing_extras(name: str) -> list[str]:
 
 
 #: the module that shows an optional extra is installed
-EXTRA_MODULES = {"digits": "sklearn", "certify": "flint", "sweep": "distributed", "introvae": "pandas"}
+EXTRA_MODULES = {"digits": "sklearn", "certify": "flint", "sweep": "distributed", "introvae": "pandas",
+                 "images": "mlxtend"}
 
 
 def _importable(module: str) -> bool:
