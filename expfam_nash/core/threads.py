@@ -9,7 +9,7 @@ benchmarks/README.md, "Threads under foreign load"). Hence the policy:
 
 * BLAS runs on one thread by default (:func:`configure`, at package import), and on more only
   inside :func:`blas` for a product large enough to gain: ``MIN_FLOPS_PER_THREAD`` flops per
-  thread (a few milliseconds of one core's work, far above a thread hand-off).
+  thread (some 20 ms of one core's work, longer than a scheduler time slice).
 * Idle OpenMP and OpenBLAS workers sleep instead of spinning (``ENVIRONMENT``, set before the
   pools start; Numba's pool starts at its first parallel kernel), so the two pools never spin
   against each other or against a foreign process.
@@ -32,8 +32,12 @@ ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE", "KMP_BLOCKTIME": "0", "OPENBLAS_THR
 #: environment of a process that must run on one thread (sweep workers)
 SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                      "NUMBA_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
-#: a matrix product gets one more BLAS thread per this many flops (2^25: ~3 ms of one core)
-MIN_FLOPS_PER_THREAD = 2 ** 25
+#: a matrix product gets one more BLAS thread per this many flops (2^30: ~20 ms of one core at
+#: ~50 GFLOP/s, several scheduler time slices). Smaller chunks lose to one thread when another
+#: process holds a core: a BLAS worker that is descheduled for a time slice (a few ms) stalls
+#: the whole product (measured at 2^25: the 784-512-512-64 learner at batch 128 ran 0.48x its
+#: one-thread rate under one busy process; benchmarks.foreign_load)
+MIN_FLOPS_PER_THREAD = 2 ** 30
 #: the user's own thread settings, which this module never overrides
 USER_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "EXPFAM_NASH_BLAS_THREADS")
 
