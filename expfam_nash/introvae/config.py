@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from .._validation import check_int, check_nonnegative, check_positive
+from ..core.validation import check_memory
 from .data import check_dataset
 
 METHODS = ("vae", "sintro", "symmetric")
@@ -95,9 +96,32 @@ class IntroConfig:
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"dtype: expected 'float32' or 'float64', got {self.dtype!r}")
         self._check_prior_options(kind)
+        self._check_sizes()
         self._fill_weights()
         if self.decoder_variance != "learned":
             set_("decoder_variance", check_positive(self.decoder_variance, "decoder_variance"))
+
+    def _check_sizes(self) -> None:
+        """Refuse sizes whose arrays would not fit (``core.validation.check_memory``) before any work:
+        the networks with gradients and Adam moments, one iteration's activations (about 12 forward
+        and backward passes of 2 x batch rows), its Monte Carlo draws (batch x mc_samples x
+        latent_dim), the prior's responsibilities, and the evaluation's points and grid."""
+        width = sum(self.hidden)
+        widths = lambda a, b: [a, *self.hidden, b]                       # noqa: E731
+        n_params = sum((i + 1) * o for net in (widths(2, 2 * self.latent_dim), widths(self.latent_dim, 2))
+                       for i, o in zip(net[:-1], net[1:]))
+        check_memory(4 * n_params, "hidden", f"networks of {n_params} parameters with their gradients and "
+                     "Adam moments")
+        check_memory((4, self.n_components, 2 * self.latent_dim + 1), "prior",
+                     "the mixture's parameters with their gradients and Adam moments")
+        check_memory((24, self.batch, width + 2 * self.latent_dim + 4), "batch", "one iteration's activations")
+        check_memory((2, self.batch, self.mc_samples, self.latent_dim + 1), "mc_samples",
+                     "one iteration's Monte Carlo draws")
+        check_memory((2, self.batch, self.mc_samples, self.n_components), "prior",
+                     "the mixture's responsibilities for one iteration's draws")
+        check_memory((self.eval_points, width + 8), "eval_points", "the evaluation's generated points")
+        check_memory((self.eval_grid, self.eval_grid, 4), "eval_grid", "the gnELBO grid")
+        check_memory((self.eval_data, 4), "eval_data", "the gnELBO data points")
 
     def _check_prior_options(self, kind: str) -> None:
         learnable_player = kind == "mog" and self.train_prior and self.method == "sintro"
