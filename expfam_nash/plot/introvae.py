@@ -78,7 +78,8 @@ def plot_priors(datasets: list[str], methods: list[str], panels: dict, title: st
 
 def plot_metric_bars(metrics: list[str], datasets: list[str], methods: list[str], table: dict, title: str = ""):
     """``table``: {(dataset, method): {METRIC_mean, METRIC_se, n}}: per metric, grouped bars (one
-    group per dataset, one bar per method) with standard-error whiskers, on a log axis."""
+    group per dataset, one bar per method) with standard-error whiskers where a standard error exists
+    (n >= 2 seeds), on a log axis."""
     fig, axes = new_figure(1, len(metrics), width=5.0, height=3.6)
     width = 0.8 / max(len(methods), 1)
     x = np.arange(len(datasets))
@@ -87,8 +88,11 @@ def plot_metric_bars(metrics: list[str], datasets: list[str], methods: list[str]
             rows = [table.get((ds, m), {}) for ds in datasets]
             mean = np.array([r.get(f"{metric}_mean", np.nan) for r in rows], dtype=float)
             se = np.array([r.get(f"{metric}_se", np.nan) for r in rows], dtype=float)
-            ax.bar(x + (k - (len(methods) - 1) / 2) * width, mean, width, yerr=np.nan_to_num(se), capsize=2,
-                   label=m)
+            pos = x + (k - (len(methods) - 1) / 2) * width
+            ax.bar(pos, mean, width, label=m)
+            has = np.isfinite(mean) & np.isfinite(se)      # one seed: no standard error, no whisker (not a 0)
+            if has.any():
+                ax.errorbar(pos[has], mean[has], yerr=se[has], fmt="none", ecolor="black", capsize=2, lw=1)
         ax.set_xticks(x, datasets, fontsize=8)
         ax.set_yscale("log")
         ax.set_title(metric, fontsize=10)
