@@ -212,14 +212,6 @@ def _learned(value, name: str):
     return value
 
 
-def _level_dims(latent_dims) -> tuple[int, int]:
-    """(D1, D2), each an integer >= 1."""
-    if not isinstance(latent_dims, (tuple, list)) or len(latent_dims) != 2 or not all(
-            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in latent_dims):
-        raise ValueError(f"latent_dims: expected two integers D1,D2 >= 1, got {shown(latent_dims)}")
-    return int(latent_dims[0]), int(latent_dims[1])
-
-
 def _diagonal_moment(eigenvalues, moments) -> np.ndarray:
     if moments is not None:
         return as_float_array(moments, "moments", ndim=2)
@@ -295,7 +287,7 @@ def linear_cvae(data: str = "correlation:0.5:2", moments=None, latent_dim: int =
 def linear_hvae(eigenvalues=(3.0, 1.0), moments=None, latent_dims=(1, 1), eta_enc: float = 1.0, eta_dec: float = 0.5,
                 sigma1: float = 0.5, sigma2="learned", rho: float = 0.0, alpha: float = 0.0) -> Game:
     _no_labels(alpha)
-    return hvae_game(_diagonal_moment(eigenvalues, moments), _level_dims(latent_dims), sigma1, _learned(sigma2, "sigma2"),
+    return hvae_game(_diagonal_moment(eigenvalues, moments), latent_dims, sigma1, _learned(sigma2, "sigma2"),
                      eta_enc, eta_dec, rho)
 
 
