@@ -97,3 +97,25 @@ def test_registries_and_the_arg_spec_cover_the_config():
     assert args["train_prior"].parse("false") is False and args["clip"].parse("none") is None
     assert args["milestones"].parse("10,20") == (10, 20) and args["beta_kl"].parse("none") is None
     assert args["decoder_variance"].parse("0.5") == 0.5 and args["decoder_variance"].parse("learned") == "learned"
+
+
+def test_table_keeps_runs_with_other_settings_apart():
+    """Runs are seeds of one cell only when every setting but the seed is equal: the deviation
+    check (M = 100, gamma_r = 1e-8) is not averaged into the protocol's runs (M = 10, gamma_r = 0)
+    of the same method, and its row names the settings that differ."""
+    from expfam_nash.introvae import IntroConfig, table
+
+    def row(seed, **kw):
+        c = IntroConfig(dataset="8Gaussian", method="vae", seed=seed, **kw)
+        return {"dataset": c.dataset, "method": table.method_label(c), "steps": c.steps, "seed": seed,
+                "status": "finished", "run": f"r{seed}", "settings": table._settings_key(c),
+                **{m: float(seed + (100 if kw.get("mc_samples") == 100 else 0)) for m in table.METRICS}}
+
+    df = table.aggregate([row(0, mc_samples=10), row(1, mc_samples=10), row(2, mc_samples=100)])
+    assert len(df) == 2
+    by_label = {r.method: r for _, r in df.iterrows()}
+    assert set(by_label) == {"vae normal (mc_samples=10)", "vae normal (mc_samples=100)"}
+    assert by_label["vae normal (mc_samples=10)"].n == 2 and by_label["vae normal (mc_samples=10)"].grid_kl_mean == 0.5
+    assert by_label["vae normal (mc_samples=100)"].grid_kl_mean == 102.0
+    one = table.aggregate([row(0), row(1)])
+    assert list(one.method) == ["vae normal"] and one.n.iloc[0] == 2

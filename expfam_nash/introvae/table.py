@@ -7,6 +7,7 @@ and so are summaries that cannot be read (listed by :func:`runs`).
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +49,22 @@ def runs(dirs) -> tuple[list[dict], list[str]]:
                 continue
             rows.append({"dataset": config.dataset, "method": method_label(config), "steps": config.steps,
                          "seed": config.seed, "status": s.get("status"), "run": str(path.parent),
+                         "settings": _settings_key(config),
                          **{m: _number(s.get(m)) for m in METRICS}})
     return rows, skipped
+
+
+def _settings_key(config: IntroConfig) -> str:
+    """Everything of the configuration except the seed, canonically: runs are seeds of one cell only
+    when this is equal."""
+    return json.dumps({k: v for k, v in config.to_dict().items() if k != "seed"}, sort_keys=True, default=str)
+
+
+def _differences(keys: list[str]) -> dict[str, str]:
+    """For settings keys that share a label: {key: 'field=value, ...'} over the fields that differ."""
+    dicts = {k: json.loads(k) for k in keys}
+    fields = sorted({f for d in dicts.values() for f in d if len({json.dumps(e.get(f)) for e in dicts.values()}) > 1})
+    return {k: ", ".join(f"{f}={d.get(f)}" for f in fields) for k, d in dicts.items()}
 
 
 def _number(value):
@@ -57,20 +72,32 @@ def _number(value):
 
 
 def aggregate(rows: list[dict]) -> pd.DataFrame:
-    """One row per (dataset, method, steps): n finished runs, diverged runs, mean and se per metric."""
+    """One row per configuration except the seed (dataset, method, steps and every other setting):
+    n finished runs, diverged runs, mean and se per metric. Where one (dataset, method, steps) holds
+    several configurations, the method's label names the settings that differ (e.g. mc_samples)."""
     df = pd.DataFrame(rows)
     if df.empty:
         return df
+    if "settings" not in df:
+        df["settings"] = ""
     out = []
-    for (ds, meth, steps), g in df.groupby(["dataset", "method", "steps"], sort=True):
-        ok = g[g.status == "finished"]
-        row = {"dataset": ds, "method": meth, "steps": steps, "n": len(ok), "diverged": int((g.status == "nan").sum())}
-        for m in METRICS:
-            v = ok[m].dropna().to_numpy(float)
-            row[f"{m}_mean"] = float(v.mean()) if len(v) else np.nan
-            row[f"{m}_se"] = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else np.nan
-        out.append(row)
+    for (ds, meth, steps), cell in df.groupby(["dataset", "method", "steps"], sort=True):
+        keys = sorted(cell.settings.unique())
+        label = _differences(keys) if len(keys) > 1 else {keys[0]: ""}
+        for key in keys:
+            out.append(_summary_row(ds, meth + (f" ({label[key]})" if label[key] else ""), steps,
+                                    cell[cell.settings == key]))
     return pd.DataFrame(out)
+
+
+def _summary_row(ds: str, meth: str, steps: int, g: pd.DataFrame) -> dict:
+    ok = g[g.status == "finished"]
+    row = {"dataset": ds, "method": meth, "steps": steps, "n": len(ok), "diverged": int((g.status == "nan").sum())}
+    for m in METRICS:
+        v = ok[m].dropna().to_numpy(float)
+        row[f"{m}_mean"] = float(v.mean()) if len(v) else np.nan
+        row[f"{m}_se"] = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else np.nan
+    return row
 
 
 def collect(dirs) -> pd.DataFrame:
