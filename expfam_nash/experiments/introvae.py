@@ -71,6 +71,14 @@ def _samples(run: Path) -> dict:
     return read_npz(run / "samples.npz", "samples")
 
 
+def _first_runs(found: dict):
+    """(dataset, method, seed, run, summary, samples) of the lowest finished seed of each cell."""
+    for (ds, m), have in found.items():
+        if have:
+            s, run, summary = have[0]
+            yield ds, m, s, run, summary, _samples(run)
+
+
 @FIGURES.register("introvae_samples", args=(RUNS,),
                   help="Soft-IntroVAE benchmark: generated samples over the data per dataset and method")
 def introvae_samples(seed: int = 0, runs: str = RUNS.default):
@@ -79,11 +87,7 @@ def introvae_samples(seed: int = 0, runs: str = RUNS.default):
     datasets, methods = _layout()
     found, missing = _runs(runs)
     panels, data = {}, {}
-    for (ds, m), have in found.items():
-        if not have:
-            continue
-        s, run, summary = have[0]
-        arrays = _samples(run)
+    for ds, m, s, run, summary, arrays in _first_runs(found):
         panels[(ds, m)] = {"data": arrays["data"], "generated": arrays["generated"], "limit": 2 * grid_scale(ds),
                            "text": f"seed {s}: grid KL {summary.get('grid_kl', float('nan')):.3g}"}
         data[f"{ds}/{m}"] = {"run": str(run), "seed": s, "grid_kl": summary.get("grid_kl"),
@@ -99,11 +103,7 @@ def introvae_priors(seed: int = 0, runs: str = RUNS.default):
     datasets, methods = _layout()
     found, missing = _runs(runs)
     panels, data = {}, {}
-    for (ds, m), have in found.items():
-        if not have:
-            continue
-        s, run, _ = have[0]
-        a = _samples(run)
+    for ds, m, s, run, _, a in _first_runs(found):
         panels[(ds, m)] = {"latent": a["latent_data"], "means": a["prior_means"], "logvars": a["prior_logvars"],
                            "weights": a["prior_weights"]}
         data[f"{ds}/{m}"] = {"run": str(run), "seed": s, "means": a["prior_means"], "logvars": a["prior_logvars"],
