@@ -23,7 +23,7 @@ import numpy as np
 
 from ..environment import Finite, Gaussian
 from ..families import Affine, Bernoulli, Categorical, GaussianFixed, GaussianLearned
-from ..game import Game, NetworkStructure, Params
+from ..game import Game, Params, is_network
 from ..game.recession import NotDecided, recession_direction
 from . import network_orbits
 
@@ -146,7 +146,7 @@ def _index(support: np.ndarray, points: np.ndarray, name: str) -> np.ndarray:
 
 
 def finite_arrays(game: Game) -> FiniteArrays:
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         raise Unsupported("a network game (Gaussian factors), not a finite pair")
     dec, enc = game.decoder, game.encoder
     fam_p, fam_q = _family_code(dec.family), _family_code(enc.family)
@@ -173,7 +173,7 @@ def finite_arrays(game: Game) -> FiniteArrays:
 
 
 def gaussian_arrays(game: Game) -> GaussianArrays:
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         raise Unsupported("a network game, not a linear-Gaussian pair")
     dec, enc = game.decoder, game.encoder
     gauss = (GaussianFixed, GaussianLearned)
@@ -208,7 +208,7 @@ def arrays(game: Game) -> FiniteArrays | GaussianArrays | NetworkArrays:
     if game.engine is None:
         raise Unsupported(f"{game.name}: no exact engine (sampled games cannot be certified)")
     out = _CACHE.get(game)
-    if out is None and isinstance(game, NetworkStructure):
+    if out is None and is_network(game):
         out = network_arrays(game)
         _CACHE[game] = out
     if out is None:
@@ -331,7 +331,7 @@ def rotation_generators(game: Game) -> list[np.ndarray]:
     game: Gaussian prior N(0, c I) (checked entry by entry), affine lifts, fixed isotropic encoder
     variance, no labelled term. Empty list otherwise (learned encoder variances break rotations
     except on the set where two variances coincide, which is not certified)."""
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         return network_orbits.rotation_generators(game)
     if not isinstance(game.prior, Gaussian) or game.alpha > 0:
         return []
@@ -367,7 +367,7 @@ def flip_signs(game: Game) -> dict:
     symmetries of a linear-Gaussian game: ``("x", b)`` flips data axis b (needs data mean_b = 0 and
     cov[b, b'] = 0 for b' != b), ``("z", a)`` flips latent unit a (prior mean_a = 0, prior cov
     row a off-diagonal 0). Labelled games get none. Returns {name: sign vector}."""
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         return network_orbits.flip_signs(game)
     try:
         ga = gaussian_arrays(game)

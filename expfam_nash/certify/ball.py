@@ -291,9 +291,6 @@ def matmul(a, b) -> Ball:
         mid = a.mid @ b.mid
         if not a.rad.any() and not b.rad.any():
             return Ball(mid, grow(g * (am_abs @ bm_abs), n + 2))
-        if a.ndim == 2 and b.ndim == 2:        # one product: [|am|, ar] @ [[g|bm| + br], [|bm| + br]]
-            rad = np.hstack([am_abs, a.rad]) @ np.vstack([g * bm_abs + b.rad, bm_abs + b.rad])
-            return Ball(mid, grow(rad, 2 * n + 4))
         rad = am_abs @ (g * bm_abs + b.rad) + a.rad @ (bm_abs + b.rad)
         return Ball(mid, grow(rad, n + 4))
     if isinstance(a, Ball):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from . import box_tests
 from .ball import Ball, grow
 from .linalg import balance, product
 
@@ -61,10 +62,21 @@ def _guess(center: np.ndarray, n_theta: int) -> np.ndarray:
     return out * 2.0 ** -26
 
 
+def _residual_step(R, g: Ball, linalg: str) -> np.ndarray:
+    """A float vector >= |R g(x~)| entrywise."""
+    if linalg == "ball":
+        return box_tests.residual_step(R, np.ascontiguousarray(g.mid), np.ascontiguousarray(g.rad))
+    return product(R, g.reshape(-1, 1), linalg).reshape(-1).upper_abs()
+
+
 def _contracts(R, JX: Ball, a_abs: np.ndarray, r: np.ndarray, linalg: str):
     """(K(X) inside int X?, |K(X) - x~| bound, max ratio) for the box x~ +- r."""
-    C = np.eye(r.size) - product(R, JX, linalg)
-    k_rad = grow(a_abs + grow(C.upper_abs() @ r, r.size + 2), 1)      # |K(X) - x~| <= k_rad
+    if linalg == "ball":
+        k_rad = box_tests.contraction_radius(R, np.ascontiguousarray(JX.mid), np.ascontiguousarray(JX.rad), a_abs,
+                                             np.ascontiguousarray(r, dtype=np.float64))
+    else:
+        C = np.eye(r.size) - product(R, JX, linalg)
+        k_rad = grow(a_abs + grow(C.upper_abs() @ r, r.size + 2), 1)      # |K(X) - x~| <= k_rad
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = float(np.max(k_rad / r)) if r.size else 0.0
     return bool(np.all(k_rad < r)), k_rad, ratio
@@ -91,21 +103,22 @@ def krawczyk(enc, center: np.ndarray, *, restrict: np.ndarray | None = None, min
         JX = enc.jacobian(center, full_r)
     if not JX.is_finite():
         return KrawczykOutcome(False, "the Jacobian enclosure is not finite (overflow)", center)
-    R = approximate_inverse(JX.mid[np.ix_(idx, idx)])
+    JF = JX if restrict is None else JX[np.ix_(idx, idx)]     # J(X) on the tested coordinates
+    R = approximate_inverse(JF.mid)
     if R is None:
         return KrawczykOutcome(False, "singular Jacobian at the point (no approximate inverse)", center)
-    a_abs = product(R, g.reshape(-1, 1), linalg).reshape(-1).upper_abs()
+    a_abs = _residual_step(R, g, linalg)
     if np.all(4.0 * a_abs <= r):
-        ok, k_rad, ratio = _contracts(R, JX[np.ix_(idx, idx)], a_abs, r, linalg)
+        ok, k_rad, ratio = _contracts(R, JF, a_abs, r, linalg)
         if ok:
             return _success(idx, n, center, full_r, k_rad, JX, ratio, 1, g_full)
     if np.any(4.0 * a_abs > r) and np.any(4.0 * product(np.abs(R), g.rad.reshape(-1, 1), "ball").mid.reshape(-1) > r):
         # the rounding bound of g (not the residual) sets the box: evaluate g(x~) in arb instead
         g_full = enc.gradient(center, precise=True)
         g = g_full[idx]
-        a_abs = product(R, g.reshape(-1, 1), linalg).reshape(-1).upper_abs()
+        a_abs = _residual_step(R, g, linalg)
         if np.all(4.0 * a_abs <= r):
-            ok, k_rad, ratio = _contracts(R, JX[np.ix_(idx, idx)], a_abs, r, linalg)
+            ok, k_rad, ratio = _contracts(R, JF, a_abs, r, linalg)
             if ok:
                 return _success(idx, n, center, full_r, k_rad, JX, ratio, 1, g_full)
     out = _inflate(enc, center, idx, R, g, a_abs, np.maximum(4.0 * a_abs, floor), linalg)

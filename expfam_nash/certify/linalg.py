@@ -12,6 +12,7 @@ from scipy.linalg import lapack, lu_factor
 
 from . import arb as arb_backend
 from .ball import U, Ball, down, grow, matmul
+from .cholesky import cholesky_bound, lambda_min_bound
 
 
 def product(a, b, method: str = "ball") -> Ball:
@@ -90,9 +91,10 @@ def norm2_upper(nonneg: np.ndarray) -> float:
     return float(min(fro, grow(float(np.sqrt(grow(one * inf, 1))), 2)))
 
 
-def _cholesky_bound(S: Ball, lam: float, method: str) -> float:
+def cholesky_bound_reference(S: Ball, lam: float, method: str) -> float:
     """c - ||E||_2 - ||Sr||_2 (E = L L^T - (Sm - c I)) for the first shift c in (0.99, 0.9, 0.5) lam
-    that gives a positive bound."""
+    that gives a positive bound, with NumPy/BLAS (or arb) ball products; -inf if none does. The
+    NumPy reference of the compiled :func:`.cholesky.cholesky_bound` (see its module docstring)."""
     n = S.shape[0]
     rad_norm = norm2_upper(S.rad)
     for frac in (0.99, 0.9, 0.5):
@@ -108,11 +110,25 @@ def _cholesky_bound(S: Ball, lam: float, method: str) -> float:
     return -np.inf
 
 
+def _cholesky_bound(S: Ball, lam: float, method: str) -> float:
+    """The Cholesky test at shifts of ``lam``: compiled for ``"ball"``, ball products for
+    ``"ball-numpy"`` (the reference) and ``"arb"``."""
+    if method in ("arb", "ball-numpy"):
+        return cholesky_bound_reference(S, lam, "arb" if method == "arb" else "ball")
+    return float(cholesky_bound(np.ascontiguousarray(S.mid), np.ascontiguousarray(S.rad), float(lam)))
+
+
 def _smallest_eigenvalue(mat: np.ndarray) -> float:
     try:
         return float(np.linalg.eigvalsh(mat)[0])
     except np.linalg.LinAlgError:
         return -np.inf
+
+
+def _test_definite(S: Ball, method: str) -> float:
+    """Rigorous lower bound of lambda_min over the symmetric ball S (-inf if not found)."""
+    lam = _smallest_eigenvalue(S.mid)
+    return _cholesky_bound(S, lam, method) if lam > 0 else -np.inf
 
 
 def lambda_min_lower(A: Ball, method: str = "ball") -> float:
@@ -121,25 +137,42 @@ def lambda_min_lower(A: Ball, method: str = "ball") -> float:
 
     With S = sym(A) = Sm +- Sr and a floating-point Cholesky factor L of Sm - c I,
     Sm + Delta = L L^T - E + c I + Delta with E = L L^T - (Sm - c I) enclosed in ball arithmetic, so
-    lambda_min >= c - ||E||_2 - ||Sr||_2 (L L^T is positive semi-definite). Graded, stiff matrices
-    (scales 1e-18 .. 1e18 in one matrix) are tested after the exact congruence
-    D^-1 S D^-1, D = diag(2^k_i ~ sqrt|s_ii|): then lambda_min(S) >= lambda_min(D^-1 S D^-1) min d_i^2."""
+    lambda_min >= c - ||E||_2 - ||Sr||_2 (L L^T is positive semi-definite; :mod:`.cholesky`).
+    Graded, stiff matrices (scales 1e-18 .. 1e18 in one matrix) are tested after the exact
+    congruence D^-1 S D^-1, D = diag(2^k_i ~ sqrt|s_ii|): then
+    lambda_min(S) >= lambda_min(D^-1 S D^-1) min d_i^2. ``"ball"`` runs the compiled
+    :func:`.cholesky.lambda_min_symmetric`; ``"arb"`` and :func:`lambda_min_lower_reference` the
+    same steps with ball products."""
     S = symmetric_part(A)
-    n = S.shape[0]
-    if n == 0:
+    if S.shape[0] == 0:
         return np.inf
     if not S.is_finite():
         return -np.inf
-    lam = _smallest_eigenvalue(S.mid)
-    best = _cholesky_bound(S, lam, method) if lam > 0 else -np.inf
+    if method != "arb":
+        return lambda_min_bound(S.mid, S.rad)
+    return _graded(S, method)
+
+
+def lambda_min_lower_reference(A: Ball, method: str = "ball") -> float:
+    """:func:`lambda_min_lower` with NumPy/BLAS (or arb) ball products throughout (the reference
+    the tests compare the compiled path with)."""
+    S = symmetric_part(A)
+    if S.shape[0] == 0:
+        return np.inf
+    if not S.is_finite():
+        return -np.inf
+    return _graded(S, method if method == "arb" else "ball-numpy")
+
+
+def _graded(S: Ball, method: str) -> float:
+    best = _test_definite(S, method)
     diag = np.abs(np.diag(S.mid))
     if best > 0 or not np.all(diag > 0):
         return best
     d = np.exp2(np.round(0.5 * np.log2(diag)))
     ratio = 1.0 / (d[:, None] * d[None, :])
     T = Ball(S.mid * ratio, S.rad * ratio)                   # exact: powers of two
-    lam = _smallest_eigenvalue(T.mid)
-    scaled = _cholesky_bound(T, lam, method) if lam > 0 else -np.inf
+    scaled = _test_definite(T, method)
     return float(down(scaled * float(np.min(d)) ** 2)) if scaled > 0 else -np.inf
 
 

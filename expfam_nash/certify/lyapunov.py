@@ -25,9 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import box_tests
 from .ball import Ball, down, grow
-from .linalg import (balance, determinant_sign, lambda_max_upper, lambda_min_lower, product, quadratic_form, similar,
-                     symmetrizer)
+from .linalg import (_powers_of_two, balance, determinant_sign, lambda_max_upper, lambda_min_lower, product,
+                     quadratic_form, similar, symmetrizer)
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,6 +85,18 @@ def _lyapunov_margin(Jh: Ball, P: np.ndarray | None, shift: float, lr: float, me
     return lambda_min_lower(Q, method)
 
 
+def _diagonal_margin(J: Ball, scale: np.ndarray, method: str) -> float:
+    """Lower bound of lambda_min(-(Jh + Jh^T)) over J, Jh = diag(scale)^-1 J diag(scale): compiled
+    (:func:`.box_tests.diagonal_margin`) for the ball method and power-of-two scales."""
+    if method == "ball" and _powers_of_two(scale):
+        try:
+            return float(box_tests.diagonal_margin(np.ascontiguousarray(J.mid), np.ascontiguousarray(J.rad),
+                                                   np.ascontiguousarray(scale, dtype=np.float64)))
+        except (np.linalg.LinAlgError, ValueError):      # non-finite after scaling, or LAPACK failed
+            return -np.inf
+    return _lyapunov_margin(similar(J, scale), None, 0.0, 0.0, method)
+
+
 def inertia(J: Ball, method: str = "ball", lr: float = 0.0) -> InertiaOutcome:
     """Stability (lr = 0: the flow; lr > 0: the iteration v <- v + lr g(v)) of every matrix in J."""
     n = J.shape[0]
@@ -92,15 +105,15 @@ def inertia(J: Ball, method: str = "ball", lr: float = 0.0) -> InertiaOutcome:
     if not J.is_finite():
         return InertiaOutcome("undecided", "the Jacobian enclosure is not finite")
     d = balance(J.mid)
-    Jh = similar(J, d)
     if lr == 0.0:
         for make in (lambda: d, lambda: symmetrizer(J.mid)):    # P = I: diagonal strict concavity
             scale = make()
-            q = _lyapunov_margin(similar(J, scale), None, 0.0, 0.0, method)
+            q = _diagonal_margin(J, scale, method)
             if q > 0:
                 return InertiaOutcome("stable", "J + J^T negative definite in rescaled coordinates (a diagonal "
                                                 "Lyapunov function)", decay=float(down(q * 0.5)), lyapunov="diagonal",
                                       scaling=scale, p_min=1.0)
+    Jh = similar(J, d)
     eig = _eigen(Jh.mid)
     if eig is None:
         return InertiaOutcome("undecided", "floating-point eigendecomposition failed")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.verdict import Verdict
-from . import adapters
+from . import adapters, box_tests
 from .adapters import Unsupported
 from .ball import Ball, grow
 from .enclosure import Enclosure, OutsideDomain
@@ -101,13 +101,24 @@ def _norm_upper(g: Ball) -> float:
     return float(grow(float(np.sqrt(np.sum(g.upper_abs() ** 2))), g.size + 3))
 
 
+def _own_margin(J: Ball, sl: slice, linalg: str) -> float:
+    """Lower bound of lambda_min(-sym(J_pp)) over the enclosure (compiled for the ball method)."""
+    if linalg == "ball":
+        try:
+            return float(box_tests.own_block_margin(np.ascontiguousarray(J.mid), np.ascontiguousarray(J.rad),
+                                                    sl.start, sl.stop))
+        except (np.linalg.LinAlgError, ValueError):
+            return -np.inf
+    return lambda_min_lower(-J[sl, sl], linalg)
+
+
 def gap_from_certificate(game, cert) -> NashGapCertificate | None:
     """A certified Nash-gap bound at ``cert.center`` from the certificate's own enclosures, with no
     best response computed (step 2 of the module docstring with y = the center): per player, the
-    own Hessian is the diagonal block of J, enclosed on the Krawczyk box X (the other player at its
-    center, inside X); with mu = certified lambda_min(-J(X)_pp) and r = the smallest box radius over
-    the player's coordinates (a Euclidean ball of radius r lies in X), 2 |g_p| / mu < r gives
-    sup U_p - U_p(center) <= |g_p|^2 / (2 mu). None when the certificate has no full box or the
+    own Hessian is the diagonal block J_pp of J, enclosed on the Krawczyk box X (the other player
+    at its center, inside X); with mu_p = certified lambda_min(-J(X)_pp) and r = the smallest box
+    radius over the player's coordinates (a Euclidean ball of radius r lies in X),
+    2 |g_p| / mu_p < r gives sup U_p - U_p(center) <= |g_p|^2 / (2 mu_p). None when the certificate has no full box or the
     inequality fails (then :func:`independent_nash_gap` is the way)."""
     if not (cert.existence.holds and cert.route == "full" and cert.gradient is not None
             and cert.jacobian is not None and cert.box_radius is not None):
@@ -115,16 +126,12 @@ def gap_from_certificate(game, cert) -> NashGapCertificate | None:
     linalg = "arb" if cert.method == "arb" else "ball"
     n_theta = int(game.decoder.mask.sum())
     n = cert.center.size
-    # one verified eigenvalue bound for both own blocks: lambda_min of blockdiag(-J_pp, -J_qq)
-    own = Ball(-cert.jacobian.mid, cert.jacobian.rad.copy())      # copies: the certificate's J stays intact
-    own.mid[:n_theta, n_theta:], own.rad[:n_theta, n_theta:] = 0.0, 0.0
-    own.mid[n_theta:, :n_theta], own.rad[n_theta:, :n_theta] = 0.0, 0.0
-    mu = lambda_min_lower(own, linalg)
     per, total = {}, 0.0
     for player, sl in (("decoder", slice(0, n_theta)), ("encoder", slice(n_theta, n))):
         if sl.stop <= sl.start:
             per[player] = {"status": "certified", "bound": 0.0, "mu": float("inf"), "radius": 0.0}
             continue
+        mu = _own_margin(cert.jacobian, sl, linalg)                  # the player's own block of J(X)
         gnorm = _norm_upper(cert.gradient[sl])
         r = float(np.min(cert.box_radius[sl]))
         if not (mu > 0 and float(grow(2.0 * gnorm / mu, 2)) < r):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..game import NetworkStructure
+from ..game import is_network
 from . import adapters
 from .ball import Ball
 from .linalg import product
@@ -41,7 +41,7 @@ def align(game, v: np.ndarray) -> np.ndarray:
     """Rotate the latent frame so that the decoder's weight columns are orthogonal (SVD of the
     first d rows of theta restricted to the latent columns); floating point. Network games:
     :func:`.network_orbits.align`."""
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         from .network_orbits import align as network_align
         return network_align(game, v)
     th, ph = adapters.split(game, v)
@@ -58,7 +58,7 @@ def align(game, v: np.ndarray) -> np.ndarray:
 def fixed_coordinates(game, v: np.ndarray, flips: dict) -> np.ndarray | None:
     """Indices of Fix(H) for the group chosen from the aligned point v, or None when a needed
     flip is not an exact symmetry. Network games: :func:`.network_orbits.fixed_coordinates`."""
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         from .network_orbits import fixed_coordinates as network_fixed
         return network_fixed(game, v, flips)
     th, _ = adapters.split(game, v)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.validation import check_int, check_positive
-from ..game import Game, NetworkStructure, Params, natural_extent
+from ..game import Game, Params, is_network, natural_extent
 from . import algorithms as alg
 from .trajectory import Trajectory
 
@@ -84,7 +84,7 @@ def saturated(game: Game, params: Params) -> bool:
     for learned Gaussian variances, a variance <= 1e-9 times the data's largest variance (the boundary of the
     domain). Runs that end there have left every compact set, whatever their residual. Network games
     answer themselves (``NetworkStructure.saturated``)."""
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         return game.saturated(params)
     finite = game.finite_support
     if finite is not None and natural_extent(finite, params.theta, params.phi) >= SATURATION:

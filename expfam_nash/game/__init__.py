@@ -3,7 +3,7 @@
 ``GameEngine`` and ``FiniteSupport`` are the engine contracts; ``ENGINES`` the registry that picks
 an engine for a game."""
 from .best_response import BestResponses, Maximisation
-from .engine import FiniteSupport, GameEngine, NetworkStructure, natural_extent
+from .engine import FiniteSupport, GameEngine, NetworkStructure, is_network, natural_extent
 from .engines import ENGINES, select_engine
 from .game import DomainError, Game, NonFiniteError
 from .params import Params
@@ -11,5 +11,5 @@ from .players import PLAYERS, Player, check_player, l2_penalty
 from .sampled import SampledEstimate
 
 __all__ = ["DomainError", "NonFiniteError", "Game", "Player", "Params", "Maximisation", "BestResponses",
-           "SampledEstimate", "GameEngine", "FiniteSupport", "NetworkStructure", "ENGINES", "select_engine", "PLAYERS", "check_player",
+           "SampledEstimate", "GameEngine", "FiniteSupport", "NetworkStructure", "is_network", "ENGINES", "select_engine", "PLAYERS", "check_player",
            "l2_penalty", "natural_extent"]

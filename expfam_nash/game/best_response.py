@@ -28,7 +28,7 @@ import numpy as np
 
 from ..core.jsonable import jsonable
 from ..core.validation import NonFiniteError
-from .engine import NetworkStructure
+from .engine import is_network
 from .players import check_player
 from .recession import NotDecided, recession_direction
 
@@ -200,7 +200,7 @@ def _neutral_start(game, player: str) -> np.ndarray:
     """The player's free parameters with zero weights and the bias at its target's natural
     parameter (the start of ``game.init`` without noise)."""
     me = game.player(player)
-    if isinstance(game, NetworkStructure):      # several factors, no single lift: the collapsed point
+    if is_network(game):      # several factors, no single lift: the collapsed point
         p = game.collapsed_point()
         return ((p.theta if player == "decoder" else p.phi) * me.mask)[me.mask]
     par = np.zeros(me.shape)

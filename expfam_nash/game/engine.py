@@ -11,6 +11,7 @@ variable is z, conditioned on x); arrays are (theta, phi) in the players' full s
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -68,6 +69,17 @@ class FiniteSupport(Protocol):
 
     def weighted_pairs(self, player: str) -> tuple[np.ndarray, np.ndarray]:
         """(own statistics, conditioning features) of the pairs with positive weight in the utility."""
+
+
+@lru_cache(maxsize=None)
+def _network_class(cls: type) -> bool:
+    return issubclass(cls, NetworkStructure)
+
+
+def is_network(game) -> bool:
+    """``isinstance(game, NetworkStructure)`` decided once per class (the runtime protocol check
+    costs tens of microseconds per call on Python 3.11, on every solve's hot path)."""
+    return _network_class(type(game))
 
 
 def natural_extent(finite: FiniteSupport, theta: np.ndarray, phi: np.ndarray) -> float:

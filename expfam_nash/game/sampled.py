@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core.formatting import number
 from ..kernels.samples import outer_moments
-from .engine import NetworkStructure
+from .engine import is_network
 from .params import Params
 from .players import Player
 
@@ -23,7 +23,7 @@ def sample_width(game) -> int:
     """float64 values held per draw by an estimate (x, z, features, natural parameters, statistics;
     a network game: its phase's variables and every factor's per-draw score, about twice its
     parameters)."""
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         p = game.collapsed_point()
         return 2 * int(p.theta.size + p.phi.size) + 64
     return sum(pl.family.dim + pl.lift.n_features + 3 * pl.family.stat_dim for pl in (game.decoder, game.encoder))
@@ -95,7 +95,7 @@ def _moments(ps: PlayerSamples):
 
 
 def estimate(game, params: Params, n_samples: int, rng: np.random.Generator) -> SampledEstimate:
-    if isinstance(game, NetworkStructure):        # players holding several factors: ancestral sampling
+    if is_network(game):        # players holding several factors: ancestral sampling
         return game.sampled_estimate(params, n_samples, rng)
     dec, enc, a = game.decoder, game.encoder, game.alpha
     th, ph = params.theta, params.phi

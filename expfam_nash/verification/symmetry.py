@@ -23,7 +23,7 @@ import numpy as np
 from ..core.arrays import lookup_rows, row_index
 from ..dynamics.stability import orbit_rank
 from ..environment import Finite, Gaussian
-from ..game import Game, NetworkStructure, Params
+from ..game import Game, Params, is_network
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,7 +65,7 @@ def _closure_order(gens: list[np.ndarray], n: int, limit: int = 50_000) -> int:
 
 def latent_symmetries(game: Game) -> SymmetryGroup:
     """The relabellings of z that preserve the prior (and the labelled joint, which fixes them all)."""
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         desc, dim = game.symmetry_group()
         return SymmetryGroup(desc, continuous_dimension=dim)
     fam = game.encoder.family
@@ -134,7 +134,7 @@ def invariant_scales(game: Game) -> dict:
     for Gaussian pairs sqrt(max data variance) for means and the max data variance for covariances."""
     if game.finite_support is not None:
         return {"kernel": 1.0, "decoder_marginal": 1.0}
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         return game.invariant_scales()
     var = float(np.max(np.diag(np.atleast_2d(game.data.moments()[1]))))
     unit = {1: 1.0, "x": float(np.sqrt(var)), "x2": var}

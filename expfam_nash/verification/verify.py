@@ -40,7 +40,7 @@ from ..core.jsonable import complex_pairs, jsonable
 from ..core.validation import as_rng, check_int, check_positive
 from ..core.verdict import Verdict
 from ..dynamics import EquilibriumResult, solve
-from ..game import PLAYERS, Game, NetworkStructure, Params
+from ..game import PLAYERS, Game, Params, is_network
 from . import uniqueness as uq
 from .rosen import RosenCertificate, global_certificate, point_certificate
 from .symmetry import SymmetryGroup, invariant_distance, invariant_scales, latent_symmetries
@@ -53,7 +53,7 @@ def collapsed_start(game: Game) -> Params:
     marginals (the exact marginal's natural parameter when it is interior). For lifts with a bias
     column this is weights 0 and bias = the marginal; for one-hot lifts every column = the marginal.
     Network games give their own (``NetworkStructure.collapsed_point``)."""
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         return game.collapsed_point()
     out = []
     for name in PLAYERS:
@@ -72,7 +72,7 @@ def is_collapsed(game: Game, params: Params, tol: float = 1e-7) -> bool:
     """Encoder independent of x and decoder independent of z, to ``tol`` (floating point): on
     probabilities for finite pairs; for Gaussian pairs on the weights in unit-free form,
     |W| sqrt(var z) / sqrt(var x) and |V| sqrt(var x) / sqrt(var z)."""
-    if isinstance(game, NetworkStructure):
+    if is_network(game):
         return game.is_collapsed(params, tol)
     finite = game.finite_support
     if finite is not None:
