@@ -135,7 +135,7 @@ def _full_route(game, enc, given, polish_steps, min_radius) -> dict:
                     uniqueness=_u("no equilibrium certified"), stability=_u("no equilibrium certified"),
                     continuum=cont, enclosure_radius=None, box_radius=None, decay=float("nan"))
     blocks = orbits.isotypic_blocks(center, adapters.flip_signs(game)) if not enc.finite else [np.arange(center.size)]
-    stab = _blockwise_inertia(kr.jacobian, blocks, _linalg(enc))
+    stab = _blockwise_inertia(kr.jacobian, blocks, _linalg(enc), kr.balance)
     if stab.status == "undecided" and mr is None:        # a tighter box may decide it: refine the center
         kr, stab, center = _refined(enc, kr, stab, blocks, center)
         base["center"] = center
@@ -283,11 +283,11 @@ def _dimension_reason(enc, center) -> str:
     return "no equilibrium certified, so its local dimension is not either"
 
 
-def _blockwise_inertia(J, blocks, method):
+def _blockwise_inertia(J, blocks, method, scaling=None):
     """Inertia of every diagonal block (eig J = union of the blocks' eigenvalues when J is block
     diagonal, see :func:`.orbits.isotypic_blocks`): stable iff every block is, unstable if any is."""
     if len(blocks) == 1:
-        return inertia(J, method)
+        return inertia(J, method, scaling=scaling)
     outs = [inertia(J[np.ix_(b, b)], method) for b in blocks]
     bad = [o for o in outs if o.status == "unstable"]
     if bad:

@@ -38,11 +38,13 @@ class KrawczykOutcome:
     iterations: int = 0
     excluded: bool = False                      # 0 certainly outside g(x~) + J(X)(X - x~): no zero in X
     gradient: Ball | None = None                # g(x~) enclosed (full coordinates; the one the test used)
+    balance: np.ndarray | None = None           # balance(J(X).mid) of the first box (full coordinates only)
 
 
-def approximate_inverse(J: np.ndarray) -> np.ndarray | None:
-    """diag(d) inv(diag(d)^-1 J diag(d)) diag(d)^-1 with d from balancing (None if singular)."""
-    d = balance(J)
+def approximate_inverse(J: np.ndarray, d: np.ndarray | None = None) -> np.ndarray | None:
+    """diag(d) inv(diag(d)^-1 J diag(d)) diag(d)^-1 with d from balancing, ``balance(J)`` unless
+    given (None if singular)."""
+    d = balance(J) if d is None else d
     Jh = J * (d[None, :] / d[:, None])
     try:
         inv = np.linalg.inv(Jh)
@@ -104,14 +106,16 @@ def krawczyk(enc, center: np.ndarray, *, restrict: np.ndarray | None = None, min
     if not JX.is_finite():
         return KrawczykOutcome(False, "the Jacobian enclosure is not finite (overflow)", center)
     JF = JX if restrict is None else JX[np.ix_(idx, idx)]     # J(X) on the tested coordinates
-    R = approximate_inverse(JF.mid)
+    d = balance(JF.mid)
+    R = approximate_inverse(JF.mid, d)
     if R is None:
         return KrawczykOutcome(False, "singular Jacobian at the point (no approximate inverse)", center)
+    d = d if restrict is None else None
     a_abs = _residual_step(R, g, linalg)
     if np.all(4.0 * a_abs <= r):
         ok, k_rad, ratio = _contracts(R, JF, a_abs, r, linalg)
         if ok:
-            return _success(idx, n, center, full_r, k_rad, JX, ratio, 1, g_full)
+            return _success(idx, n, center, full_r, k_rad, JX, ratio, 1, g_full, d)
     if np.any(4.0 * a_abs > r) and np.any(4.0 * product(np.abs(R), g.rad.reshape(-1, 1), "ball").mid.reshape(-1) > r):
         # the rounding bound of g (not the residual) sets the box: evaluate g(x~) in arb instead
         g_full = enc.gradient(center, precise=True)
@@ -120,7 +124,7 @@ def krawczyk(enc, center: np.ndarray, *, restrict: np.ndarray | None = None, min
         if np.all(4.0 * a_abs <= r):
             ok, k_rad, ratio = _contracts(R, JF, a_abs, r, linalg)
             if ok:
-                return _success(idx, n, center, full_r, k_rad, JX, ratio, 1, g_full)
+                return _success(idx, n, center, full_r, k_rad, JX, ratio, 1, g_full, d)
     out = _inflate(enc, center, idx, R, g, a_abs, np.maximum(4.0 * a_abs, floor), linalg)
     return replace(out, gradient=g_full) if out.success else out
 
@@ -156,11 +160,11 @@ def _inflate(enc, center, idx, R, g, a_abs, r, linalg: str) -> KrawczykOutcome:
                            contraction=ratio)
 
 
-def _success(idx, n, center, full_r, k_rad, JX, ratio, it, g_full=None) -> KrawczykOutcome:
+def _success(idx, n, center, full_r, k_rad, JX, ratio, it, g_full=None, d=None) -> KrawczykOutcome:
     enc_r = np.zeros(n)
     enc_r[idx] = k_rad
     return KrawczykOutcome(True, "K(X) lies in the interior of X", center, full_r, enc_r, JX, ratio, it,
-                           gradient=g_full)
+                           gradient=g_full, balance=d)
 
 
 def _excluded(g: Ball, JX: Ball, r: np.ndarray) -> bool:

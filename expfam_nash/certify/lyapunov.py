@@ -97,14 +97,15 @@ def _diagonal_margin(J: Ball, scale: np.ndarray, method: str) -> float:
     return _lyapunov_margin(similar(J, scale), None, 0.0, 0.0, method)
 
 
-def inertia(J: Ball, method: str = "ball", lr: float = 0.0) -> InertiaOutcome:
-    """Stability (lr = 0: the flow; lr > 0: the iteration v <- v + lr g(v)) of every matrix in J."""
+def inertia(J: Ball, method: str = "ball", lr: float = 0.0, scaling: np.ndarray | None = None) -> InertiaOutcome:
+    """Stability (lr = 0: the flow; lr > 0: the iteration v <- v + lr g(v)) of every matrix in J.
+    ``scaling``: ``balance(J.mid)`` when the caller has it already."""
     n = J.shape[0]
     if n == 0:
         return InertiaOutcome("stable", "no transversal directions", decay=np.inf)
     if not J.is_finite():
         return InertiaOutcome("undecided", "the Jacobian enclosure is not finite")
-    d = balance(J.mid)
+    d = balance(J.mid) if scaling is None else scaling
     if lr == 0.0:
         for make in (lambda: d, lambda: symmetrizer(J.mid)):    # P = I: diagonal strict concavity
             scale = make()
