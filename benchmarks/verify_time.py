@@ -4,7 +4,8 @@ Games: ``models.bernoulli(data="random:6:0", latent_dim=3, rho=L)`` (d = 6 visib
 latent bits, 64 weighted data points) with L = 0.1 (the headline: every start converges) and
 L = 0 (no start converges to a stable equilibrium and most show escape evidence; ``verify`` stops
 such a start after a tenth of its 20000-step budget (``stop_escaping``) and certifies it there,
-instead of following it to the end of the budget). Subprocess with
+instead of following it to the end of the budget), in lean mode (``verify(lean=True)``, the
+default: no independent Nash gap for runs it leaves unclassified). Subprocess with
 NUMBA_NUM_THREADS = OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = 1; one warm-up verify (other
 seed) first. Target (issue): < 2 s for 64 starts.
 """

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..core.validation import as_rng, check_int, check_memory, check_nonnegative, check_positive
 from ..game import DomainError, Game, NonFiniteError, Params
+from ..game.params import stable_norm
 from ..game.sampled import estimate, sample_width
 from .trajectory import Trajectory, from_records
 
@@ -133,6 +134,16 @@ def best_response_iteration(game: Game, damping: float = 1.0) -> Algorithm:
     return Algorithm("best-response", lambda p: State(p), step)
 
 
+def _trial_residual(game: Game, vec: np.ndarray) -> float | None:
+    """|g| at the flat point ``vec`` -- the number ``game.residual`` gives there, without building
+    Params -- or None where ``game.residual`` raises (outside the natural domain, or g not finite)."""
+    try:
+        (lp, lq), g = game.flat_evaluate(vec)
+    except ValueError:                       # DomainError, NonFiniteError
+        return None
+    return stable_norm(g) if np.isfinite(lp) and np.isfinite(lq) and np.all(np.isfinite(g)) else None
+
+
 def newton(game: Game, min_step: float = 1.0 / 1024, tol: float = 0.0) -> Algorithm:
     """Damped Newton; at a point whose residual is already <= ``tol`` the step is the identity
     (no Jacobian is formed)."""
@@ -157,20 +168,15 @@ def newton(game: Game, min_step: float = 1.0 / 1024, tol: float = 0.0) -> Algori
             d *= radius / step_norm
         s = 1.0
         while s >= min_step:
-            cand = game.unflatten(v + s * d)
-            try:
-                if game.residual(cand) < res:
-                    break
-            except ValueError:       # left the natural domain
-                pass
+            trial = _trial_residual(game, v + s * d)
+            if trial is not None and trial < res:
+                break
             s *= 0.5
         else:
-            cand = game.unflatten(v + min_step * d)
-            try:
-                game.residual(cand)
-            except ValueError:
-                cand = p
-        return replace(state, params=cand, step=state.step + 1), StepInfo(res, u, p.norm())
+            s = min_step
+            if _trial_residual(game, v + min_step * d) is None:
+                return replace(state, step=state.step + 1), StepInfo(res, u, p.norm())
+        return replace(state, params=game.unflatten(v + s * d), step=state.step + 1), StepInfo(res, u, p.norm())
 
     return Algorithm("newton", lambda p: State(p), step)
 

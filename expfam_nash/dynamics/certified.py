@@ -147,11 +147,21 @@ def _escape(game: Game, cert, end: Params, traj: Trajectory, polish: dict | None
                              **diag), None
 
 
-def _nash_gap(game: Game, cert, point: Params) -> tuple[Verdict, float, float, bool]:
-    """(verdict, certified bound, floating-point estimate, best responses attained)."""
+#: the reason of the Nash-gap verdict of a run whose gap was skipped (``solve(gap_if_undecided=False)``)
+GAP_SKIPPED = ("not computed: no equilibrium is certified at the returned point, and solve ran with "
+               "gap_if_undecided=False (verify's lean mode: it never reports the Nash gap of a run it does not "
+               "classify)")
+
+
+def _nash_gap(game: Game, cert, point: Params, gap_if_undecided: bool = True) -> tuple[Verdict, float, float, bool]:
+    """(verdict, certified bound, floating-point estimate, best responses attained).
+    ``gap_if_undecided=False``: where no equilibrium is certified, skip the independent best
+    responses (undecided, saying so; no bound, no estimate)."""
     fast = gap_from_certificate(game, cert) if cert.existence.holds else None
     if fast is not None:
         return fast.gap, fast.bound, fast.bound, True
+    if not gap_if_undecided and not cert.existence.holds:
+        return Verdict.undecided(GAP_SKIPPED, skipped=True), float("inf"), float("nan"), True
     out = independent_nash_gap(game, point)
     attained = all(p.get("attained", True) for d in out.independent_detail.values() if isinstance(d, dict)
                    for p in d.values() if isinstance(p, dict))
@@ -159,9 +169,10 @@ def _nash_gap(game: Game, cert, point: Params) -> tuple[Verdict, float, float, b
 
 
 def certify_run(game: Game, end: Params, traj: Trajectory, method: str, lr: float | None = None,
-                certificate=None) -> RunVerdicts:
+                certificate=None, gap_if_undecided: bool = True) -> RunVerdicts:
     """The verdicts of a run that ended at ``end`` (see the module docstring). ``certificate``: the
-    solver's own certificate of ``end``, if it made one (saves recomputing it)."""
+    solver's own certificate of ``end``, if it made one (saves recomputing it).
+    ``gap_if_undecided=False``: no independent Nash gap where no equilibrium is certified."""
     try:
         arrays(game)
     except Unsupported as exc:
@@ -175,7 +186,7 @@ def certify_run(game: Game, end: Params, traj: Trajectory, method: str, lr: floa
         point = game.unflatten(cert.center)       # (the same object otherwise: the game's memo stays valid)
     step = _step_verdict(cert, lr, method)
     escape, recession = _escape(game, cert, end, traj, polish)
-    gap, bound, estimate, attained = _nash_gap(game, cert, point)
+    gap, bound, estimate, attained = _nash_gap(game, cert, point, gap_if_undecided)
     verdicts = {"existence": cert.existence, "convergence": _convergence(cert, step, polish),
                 "stability": cert.stability, "uniqueness": cert.uniqueness, "continuum": cert.continuum,
                 "escape": escape, "nash_gap": gap}

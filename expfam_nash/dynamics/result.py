@@ -96,6 +96,8 @@ class EquilibriumResult:
         if np.isfinite(self.lyapunov_margin):
             lines.append(f"  Lyapunov margin      every eigenvalue (off the orbit) has Re <= -{self.lyapunov_margin:.4g}")
         gap = (f"<= {self.nash_gap_bound:.3g} (certified)" if np.isfinite(self.nash_gap_bound) else
+               "not computed (gap_if_undecided=False: no equilibrium certified)"
+               if self.verdicts.get("nash_gap") is not None and self.verdicts["nash_gap"].evidence.get("skipped") else
                f"{_sci(self.nash_gap)} (floating point, best responses from independent starts"
                + ("" if self.best_response_attained else "; a supremum is not attained: a lower bound") + ")")
         lines.append(f"  Nash gap             {gap}")

@@ -33,12 +33,16 @@ UNCERTIFIED = "uncertified: solve ran with certify=False (no interval work; floa
 
 def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params | None = None,
           tol: float = 1e-10, max_steps: int = 20000, lr: float | None = None, batch_size: int = 256,
-          progress: bool = False, certify: bool = True, stop_escaping: bool = False) -> EquilibriumResult:
+          progress: bool = False, certify: bool = True, stop_escaping: bool = False,
+          gap_if_undecided: bool = True) -> EquilibriumResult:
     """Find an equilibrium of ``game`` from ``init`` (default ``game.init(seed)``) and certify it
     (``certify=False``: skip the certificates; every verdict undecided). ``stop_escaping`` (auto
     method): end the flow once the run shows escape evidence (``escape_test``) after a tenth of the
     budget instead of following it to the budget; such a run is certified like any other, so it
-    ends undecided unless its end point is certified (never "escaped" without a certificate)."""
+    ends undecided unless its end point is certified (never "escaped" without a certificate).
+    ``gap_if_undecided=False``: where no equilibrium is certified, the independent Nash gap (best
+    responses from independent starts) is not computed; its verdict says so (``verify``'s lean mode:
+    it never reports the Nash gap of a run it does not classify)."""
     if not isinstance(game, Game):
         raise ValueError(f"game: expected an expfam_nash.Game, got {type(game).__name__}")
     entry = SOLVERS.get(method) if isinstance(method, str) and method in SOLVERS else None
@@ -48,10 +52,11 @@ def solve(game: Game, method: str = "auto", seed: int | None = 0, init: Params |
     check_int(max_steps, "max_steps", minimum=1)
     check_int(batch_size, "batch_size")
     _check_used(entry, method, lr, batch_size)
-    for flag, name in ((certify, "certify"), (stop_escaping, "stop_escaping")):
+    for flag, name in ((certify, "certify"), (stop_escaping, "stop_escaping"), (gap_if_undecided, "gap_if_undecided")):
         if not isinstance(flag, (bool, np.bool_)):
             raise ValueError(f"{name}: expected True or False, got {flag!r}")
-    opts = SolveOptions(method, seed, tol, max_steps, lr, batch_size, progress, bool(certify), bool(stop_escaping))
+    opts = SolveOptions(method, seed, tol, max_steps, lr, batch_size, progress, bool(certify), bool(stop_escaping),
+                        bool(gap_if_undecided))
     params = game.init(seed=seed) if init is None else game.check(init)
     if not game.exact and entry.meta.get("exact", True):
         raise ValueError(f"method: {game.name} has no exact engine; use method='stochastic'")
@@ -100,7 +105,8 @@ def _verdicts(game: Game, out: SolverOutput, opts: SolveOptions) -> RunVerdicts:
     if not opts.certify:
         return uncertified(out.params, UNCERTIFIED)
     lr = (0.5 if opts.lr is None else opts.lr) if opts.method == "simultaneous" else None
-    return certify_run(game, out.params, out.trajectory, opts.method, lr, certificate=out.certificate)
+    return certify_run(game, out.params, out.trajectory, opts.method, lr, certificate=out.certificate,
+                       gap_if_undecided=opts.gap_if_undecided)
 
 
 def _report(game: Game, out: SolverOutput, opts: SolveOptions, escape: EscapeTest) -> EquilibriumResult:

@@ -61,12 +61,15 @@ class SolveOptions:
     progress: bool = False
     certify: bool = True
     stop_escaping: bool = False
+    gap_if_undecided: bool = True
 
     def to_dict(self) -> dict:
         out = asdict(self)
         del out["progress"]
         if not self.stop_escaping:          # recorded only when it was asked for
             del out["stop_escaping"]
+        if self.gap_if_undecided:           # likewise its opposite, the lean mode
+            del out["gap_if_undecided"]
         return out
 
     def summary(self) -> str:

@@ -241,12 +241,16 @@ def _classes(game: Game, converged: list[tuple[str, EquilibriumResult]], tol_inv
 
 
 def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-10,
-           max_steps: int = 20000, certify: bool = True, stop_escaping: bool = True) -> VerifyResult:
+           max_steps: int = 20000, certify: bool = True, stop_escaping: bool = True, lean: bool = True) -> VerifyResult:
     """Solve from many starts, group the certified equilibria up to symmetry, and decide existence,
     uniqueness, continuum and escape (``certify=False``: every verdict undecided).
     ``stop_escaping``: a flow start that shows escape evidence after a tenth of ``max_steps`` is
     not followed to the end of its budget (``solve(stop_escaping=True)``); it is certified where it
-    stopped like any other run, so it can only end undecided or certified, never "escaped" on evidence."""
+    stopped like any other run, so it can only end undecided or certified, never "escaped" on evidence.
+    ``lean``: skip per-start work whose output verify never reports -- the independent Nash gap of a
+    run that ends with no certified equilibrium (``solve(gap_if_undecided=False)``; such a run is
+    not classified, and only its label, status, reason and residual enter the report). The report
+    is the same with ``lean=False``."""
     if not isinstance(game, Game):
         raise ValueError(f"game: expected an expfam_nash.Game, got {type(game).__name__}")
     check_int(starts, "starts", minimum=2)
@@ -254,11 +258,12 @@ def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-1
     check_int(max_steps, "max_steps")
     if not game.exact:
         raise ValueError(f"game: {game.name} has no exact engine; verify needs exact residuals and Jacobians")
-    if not isinstance(stop_escaping, (bool, np.bool_)):
-        raise ValueError(f"stop_escaping: expected True or False, got {stop_escaping!r}")
+    for flag, name in ((stop_escaping, "stop_escaping"), (lean, "lean")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise ValueError(f"{name}: expected True or False, got {flag!r}")
     results = [(label, solve(game, method=method, init=start, tol=tol, certify=certify,
                              max_steps=max_steps if method == "auto" else 100,
-                             stop_escaping=bool(stop_escaping) and method == "auto"))
+                             stop_escaping=bool(stop_escaping) and method == "auto", gap_if_undecided=not lean))
                for label, start, method in _plan(game, starts, seed)]
     tol_inv = 1e-6
     classes = _classes(game, [(lab, r) for lab, r in results if r.converged], tol_inv)
@@ -281,4 +286,4 @@ def verify(game: Game, starts: int = 32, seed: int | None = 0, tol: float = 1e-1
                         len(undecided), rosen, latent_symmetries(game), undecided,
                         {"residual": tol, "invariant (relative to each invariant's scale)": tol_inv}, nonexistence,
                         {"starts": starts, "seed": seed, "tol": tol, "max_steps": max_steps, "certify": certify,
-                         "stop_escaping": bool(stop_escaping)})
+                         "stop_escaping": bool(stop_escaping), "lean": bool(lean)})
