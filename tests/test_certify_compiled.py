@@ -37,7 +37,7 @@ def _symmetric(rng, n, scale, lo=-8.0, hi=3.0, negative=False):
     return np.triu(M) + np.triu(M, 1).T                      # exactly symmetric
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), log_scale=st.floats(-150, 150),
        negative=st.booleans(), log_rad=st.floats(-16, -6))
 def test_compiled_lambda_min_bound_is_sound_and_agrees_with_the_reference(seed, n, log_scale, negative, log_rad):
@@ -73,7 +73,7 @@ def _jacobian_ball(rng, n, scale):
     return Ball(Jm, np.abs(Jm) * 10.0 ** rng.uniform(-12, -8, (n, n)))      # radii not symmetric
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 20), log_scale=st.floats(-100, 100))
 def test_box_test_kernels_equal_the_python_ball_code(seed, n, log_scale):
     rng = np.random.default_rng(seed)
