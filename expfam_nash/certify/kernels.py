@@ -146,6 +146,38 @@ def _conditional(code, pm, pr, row, stats, cls, r):
 
 
 @njit(cache=True, error_model="numpy")
+def _conditional_table(code, pm, pr, row, stats, cls, out_m, out_r):
+    """out[r] = :func:`_conditional` (p(y_r | parameters of ``row``)) for every support row r.
+
+    Bernoulli: the product over bits c = 0, 1, ... in that order, as in :func:`_conditional`, but
+    a row shares the partial products of the bits where it agrees with the previous row (the
+    support is enumerated lexicographically, so most rows change only their last bits): the same
+    floating-point operations on the same operands, so the same balls, with about 2 |Y| products
+    instead of s |Y|."""
+    R = stats.shape[0]
+    if code == CATEGORICAL:
+        for r in range(R):
+            out_m[r], out_r[r] = pm[row, cls[r]], pr[row, cls[r]]
+        return
+    s = stats.shape[1]
+    pre_m = np.empty(s + 1)                 # pre[c]: the product over bits < c of the current row
+    pre_r = np.empty(s + 1)
+    pre_m[0], pre_r[0] = 1.0, 0.0
+    valid = 0                               # pre[0..valid] hold the current row's prefixes
+    for r in range(R):
+        if r > 0:
+            c0 = 0
+            while c0 < valid and (stats[r, c0] > 0.5) == (stats[r - 1, c0] > 0.5):
+                c0 += 1
+            valid = c0
+        for c in range(valid, s):
+            j = c if stats[r, c] > 0.5 else s + c
+            pre_m[c + 1], pre_r[c + 1] = _mul(pre_m[c], pre_r[c], pm[row, j], pr[row, j])
+        valid = s
+        out_m[r], out_r[r] = pre_m[s], pre_r[s]
+
+
+@njit(cache=True, error_model="numpy")
 def _cov(code, pm, pr, i, s, cm, cr):
     """Cov of the statistic at row i into (s, s) arrays: Bernoulli diag(on off); categorical
     diag(mu) - mu mu^T."""
@@ -297,19 +329,21 @@ def finite_kernel(code_p, code_q, T_X, chi_X, S_Z, psi_Z, cls_X, cls_Z, data_ind
     # decoder pairs (data row i, z): W = (1-alpha) pi_D q(z|x_i)
     wp_m = np.empty((nd, nz))
     wp_r = np.empty((nd, nz))
+    tab_m = np.empty(max(nx, nz))
+    tab_r = np.empty(max(nx, nz))
     for i in range(nd):
         cm, cr = _mulc(keep_m, keep_r, pi_D[i])
+        _conditional_table(code_q, xpm, xpr, data_index[i], S_Z, cls_Z, tab_m, tab_r)
         for j in range(nz):
-            qm, qr = _conditional(code_q, xpm, xpr, data_index[i], S_Z, cls_Z, j)
-            wp_m[i, j], wp_r[i, j] = _mul(qm, qr, cm, cr)
+            wp_m[i, j], wp_r[i, j] = _mul(tab_m[j], tab_r[j], cm, cr)
     # encoder pairs (x, prior row r): W = (1-alpha) pi_P p(x|z_r)
     wq_m = np.empty((nx, npr))
     wq_r = np.empty((nx, npr))
     for r in range(npr):
         cm, cr = _mulc(keep_m, keep_r, pi_P[r])
+        _conditional_table(code_p, zpm, zpr, prior_index[r], T_X, cls_X, tab_m, tab_r)
         for x in range(nx):
-            pm_, pr_ = _conditional(code_p, zpm, zpr, prior_index[r], T_X, cls_X, x)
-            wq_m[x, r], wq_r[x, r] = _mul(pm_, pr_, cm, cr)
+            wq_m[x, r], wq_r[x, r] = _mul(tab_m[x], tab_r[x], cm, cr)
     # column sums over z (decoder) and row sums over x (encoder), labelled part included
     cw_m, cw_r = _weighted_sums(wp_m.T, wp_r.T, T_X, data_index)      # over data rows, per z
     tw_m, tw_r = cw_m[:, 1:], cw_r[:, 1:]
