@@ -1,4 +1,4 @@
-"""The compiled certificate kernels (``certify.cholesky``, ``certify.box_tests``) against their
+"""The compiled certificate kernels (``certify.cholesky``, ``certify.box_kernels``) against their
 NumPy/BLAS ball references, and the positive-definiteness bound against exact eigenvalues.
 
 Tolerances are in units of the matrices' own scale (never absolute): both paths compute the same
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 mpmath = pytest.importorskip("mpmath")
 
-from expfam_nash.certify import box_tests  # noqa: E402
+from expfam_nash.certify import box_kernels  # noqa: E402
 from expfam_nash.certify.ball import Ball, grow  # noqa: E402
 from expfam_nash.certify.krawczyk import approximate_inverse  # noqa: E402
 from expfam_nash.certify.linalg import (balance, lambda_min_lower, lambda_min_lower_reference, product,  # noqa: E402
@@ -84,15 +84,15 @@ def test_box_test_kernels_equal_the_python_ball_code(seed, n, log_scale):
     g = Ball(rng.standard_normal(n) * 1e-9, np.full(n, 1e-20))
     r = 10.0 ** rng.uniform(-9, -6, n)
     ref_a = product(R, g.reshape(-1, 1), "ball").reshape(-1).upper_abs()
-    a = box_tests.residual_step(R, g.mid, g.rad)
+    a = box_kernels.residual_step(R, g.mid, g.rad)
     np.testing.assert_allclose(a, ref_a, rtol=4 * n * U, atol=0)
     C = np.eye(n) - product(R, J, "ball")
     ref_k = grow(ref_a + grow(C.upper_abs() @ r, n + 2), 1)
-    k = box_tests.contraction_radius(R, J.mid, J.rad, ref_a, r)
+    k = box_kernels.contraction_radius(R, J.mid, J.rad, ref_a, r)
     np.testing.assert_allclose(k, ref_k, rtol=8 * n * U, atol=0)
 
     d = balance(J.mid)
-    ours, ref = box_tests.diagonal_margin(J.mid, J.rad, d), _lyapunov_margin(similar(J, d), None, 0.0, 0.0, "ball")
+    ours, ref = box_kernels.diagonal_margin(J.mid, J.rad, d), _lyapunov_margin(similar(J, d), None, 0.0, 0.0, "ball")
     Jh = J.mid * (d[None, :] / d[:, None])
     size = float(np.linalg.norm(Jh + Jh.T))
     if np.isfinite(ours) and np.isfinite(ref):
@@ -104,7 +104,7 @@ def test_box_test_kernels_equal_the_python_ball_code(seed, n, log_scale):
     sl = slice(k0, n)
     S = Ball(np.triu(J.mid) + np.triu(J.mid, 1).T, J.rad)    # an exactly symmetric midpoint (own Hessians)
     for B in (J, S):
-        ours = box_tests.own_block_margin(B.mid, B.rad, sl.start, sl.stop)
+        ours = box_kernels.own_block_margin(B.mid, B.rad, sl.start, sl.stop)
         ref = lambda_min_lower_reference(-B[sl, sl])
         size = float(np.linalg.norm(B.mid[sl, sl]))
         if np.isfinite(ours) and np.isfinite(ref):

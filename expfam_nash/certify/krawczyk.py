@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import box_tests
+from . import box_kernels
 from .ball import Ball, grow
 from .linalg import balance, product
 
@@ -67,14 +67,14 @@ def _guess(center: np.ndarray, n_theta: int) -> np.ndarray:
 def _residual_step(R, g: Ball, linalg: str) -> np.ndarray:
     """A float vector >= |R g(x~)| entrywise."""
     if linalg == "ball":
-        return box_tests.residual_step(R, np.ascontiguousarray(g.mid), np.ascontiguousarray(g.rad))
+        return box_kernels.residual_step(R, np.ascontiguousarray(g.mid), np.ascontiguousarray(g.rad))
     return product(R, g.reshape(-1, 1), linalg).reshape(-1).upper_abs()
 
 
 def _contracts(R, JX: Ball, a_abs: np.ndarray, r: np.ndarray, linalg: str):
     """(K(X) inside int X?, |K(X) - x~| bound, max ratio) for the box x~ +- r."""
     if linalg == "ball":
-        k_rad = box_tests.contraction_radius(R, np.ascontiguousarray(JX.mid), np.ascontiguousarray(JX.rad), a_abs,
+        k_rad = box_kernels.contraction_radius(R, np.ascontiguousarray(JX.mid), np.ascontiguousarray(JX.rad), a_abs,
                                              np.ascontiguousarray(r, dtype=np.float64))
     else:
         C = np.eye(r.size) - product(R, JX, linalg)

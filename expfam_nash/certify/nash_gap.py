@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.verdict import Verdict
-from . import adapters, box_tests
+from . import adapters, box_kernels
 from .adapters import Unsupported
 from .ball import Ball, grow
 from .enclosure import Enclosure, OutsideDomain
@@ -105,7 +105,7 @@ def _own_margin(J: Ball, sl: slice, linalg: str) -> float:
     """Lower bound of lambda_min(-sym(J_pp)) over the enclosure (compiled for the ball method)."""
     if linalg == "ball":
         try:
-            return float(box_tests.own_block_margin(np.ascontiguousarray(J.mid), np.ascontiguousarray(J.rad),
+            return float(box_kernels.own_block_margin(np.ascontiguousarray(J.mid), np.ascontiguousarray(J.rad),
                                                     sl.start, sl.stop))
         except (np.linalg.LinAlgError, ValueError):
             return -np.inf
