@@ -169,5 +169,6 @@ def _success(idx, n, center, full_r, k_rad, JX, ratio, it, g_full=None, d=None) 
 
 def _excluded(g: Ball, JX: Ball, r: np.ndarray) -> bool:
     """True when some coordinate of the mean-value form g(x~) + J(X)(X - x~) certainly excludes 0."""
-    spread = grow(JX.upper_abs() @ r, r.size + 2)
+    with np.errstate(over="ignore"):                  # an infinite spread excludes nothing
+        spread = grow(JX.upper_abs() @ r, r.size + 2)
     return bool(np.any(g.lower_abs() > spread))
