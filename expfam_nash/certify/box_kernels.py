@@ -18,7 +18,8 @@ import numpy as np
 from numba import njit
 
 from .ball import U
-from .cholesky import _grow, lambda_min_symmetric
+from .cholesky import lambda_min_symmetric
+from .scalar_ball import _grow
 
 
 @njit(cache=True)

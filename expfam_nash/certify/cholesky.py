@@ -23,21 +23,10 @@ import math
 import numpy as np
 from numba import njit
 
-from .ball import ETA, U
+from .ball import U
+from .scalar_ball import _down, _grow
 
 _FRACTIONS = (0.99, 0.9, 0.5)
-
-
-@njit(cache=True)
-def _grow(x, n):
-    """Upper bound of the exact value of a non-negative expression computed with <= n roundings
-    (the same formula as :func:`.ball.grow`)."""
-    return x * (1.0 + 2.0 * (n + 2) * U) + ETA
-
-
-@njit(cache=True)
-def _down(x):
-    return x - (2.0 * U * abs(x) + ETA)
 
 
 @njit(cache=True)
