@@ -118,8 +118,9 @@ def gap_from_certificate(game, cert) -> NashGapCertificate | None:
     own Hessian is the diagonal block J_pp of J, enclosed on the Krawczyk box X (the other player
     at its center, inside X); with mu_p = certified lambda_min(-J(X)_pp) and r = the smallest box
     radius over the player's coordinates (a Euclidean ball of radius r lies in X),
-    2 |g_p| / mu_p < r gives sup U_p - U_p(center) <= |g_p|^2 / (2 mu_p). None when the certificate has no full box or the
-    inequality fails (then :func:`independent_nash_gap` is the way)."""
+    2 |g_p| / mu_p < r gives sup U_p - U_p(center) <= |g_p|^2 / (2 mu_p). None when the
+    certificate has no full box or the inequality fails (then :func:`independent_nash_gap` is the
+    way)."""
     if not (cert.existence.holds and cert.route == "full" and cert.gradient is not None
             and cert.jacobian is not None and cert.box_radius is not None):
         return None
