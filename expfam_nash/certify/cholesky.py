@@ -12,9 +12,9 @@ products in any order has |fl(p) - p| <= gamma_n sum_k |L_ik L_jk|, and each fur
 u |result|; :func:`_grow` turns computed non-negative radii into upper bounds. Spectral norms are
 bounded by min(||N||_F, sqrt(||N||_1 ||N||_inf)) of the entrywise absolute values.
 
-``cholesky_bound_reference`` is the same test written with NumPy/BLAS ball products (the tests
-compare the two); ``definite_bound`` also takes the floating-point lambda_min of Sm (LAPACK
-through Numba) that chooses the shifts c = 0.99, 0.9, 0.5 x lambda_min.
+:func:`.linalg.cholesky_bound_reference` is the same test written with NumPy/BLAS ball products (the tests
+compare the two); :func:`lambda_min_symmetric` also takes the floating-point lambda_min of Sm
+(LAPACK through Numba) that chooses the shifts c = 0.99, 0.9, 0.5 x lambda_min.
 """
 from __future__ import annotations
 
@@ -159,16 +159,6 @@ def lambda_min_symmetric(Sm, Sr):
         return -np.inf
     dmin = d.min()
     return _down(scaled * dmin * dmin)
-
-
-def definite_bound(Sm: np.ndarray, Sr: np.ndarray) -> tuple[float, float]:
-    """(floating-point lambda_min(Sm), rigorous lower bound of lambda_min over Sm +- Sr or -inf).
-    Sm must be exactly symmetric and finite."""
-    try:
-        lam, bound = _definite(np.ascontiguousarray(Sm, dtype=np.float64), np.ascontiguousarray(Sr, dtype=np.float64))
-    except (np.linalg.LinAlgError, ValueError):      # LAPACK did not converge
-        return -np.inf, -np.inf
-    return float(lam), float(bound)
 
 
 def lambda_min_bound(Sm: np.ndarray, Sr: np.ndarray) -> float:

@@ -89,7 +89,8 @@ def _mean(code, pm, pr, i, c):
 
 @njit(cache=True, error_model="numpy")
 def _conditional(code, pm, pr, row, stats, cls, r):
-    """p(y_r | parameters of ``row``) as a ball."""
+    """p(y_r | parameters of ``row``) as a ball: the row-by-row definition, kept as the reference
+    :func:`_conditional_table` is tested against."""
     if code == CATEGORICAL:
         return pm[row, cls[r]], pr[row, cls[r]]
     s = stats.shape[1]

@@ -55,7 +55,7 @@ def symmetrizer(mat: np.ndarray) -> np.ndarray:
     return np.exp2(y)
 
 
-def _powers_of_two(d: np.ndarray) -> bool:
+def powers_of_two(d: np.ndarray) -> bool:
     m, _ = np.frexp(d)
     return bool(np.all(m == 0.5))
 
@@ -63,7 +63,7 @@ def _powers_of_two(d: np.ndarray) -> bool:
 def similar(J: Ball, d: np.ndarray) -> Ball:
     """A ball containing diag(d)^-1 J diag(d) for every J in the ball (d exact positive floats):
     exact for powers of two (only exponents change), enclosed by ball products otherwise."""
-    if _powers_of_two(d):
+    if powers_of_two(d):
         ratio = d[None, :] / d[:, None]
         return Ball(J.mid * ratio, J.rad * ratio)
     return (J * d[None, :]) / Ball.exact(np.broadcast_to(d[:, None], J.shape))

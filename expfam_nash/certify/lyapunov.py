@@ -27,7 +27,7 @@ import numpy as np
 
 from . import box_kernels
 from .ball import Ball, down, grow
-from .linalg import (_powers_of_two, balance, determinant_sign, lambda_max_upper, lambda_min_lower, product,
+from .linalg import (powers_of_two, balance, determinant_sign, lambda_max_upper, lambda_min_lower, product,
                      quadratic_form, similar, symmetrizer)
 
 
@@ -88,7 +88,7 @@ def _lyapunov_margin(Jh: Ball, P: np.ndarray | None, shift: float, lr: float, me
 def _diagonal_margin(J: Ball, scale: np.ndarray, method: str) -> float:
     """Lower bound of lambda_min(-(Jh + Jh^T)) over J, Jh = diag(scale)^-1 J diag(scale): compiled
     (:func:`.box_kernels.diagonal_margin`) for the ball method and power-of-two scales."""
-    if method == "ball" and _powers_of_two(scale):
+    if method == "ball" and powers_of_two(scale):
         try:
             return float(box_kernels.diagonal_margin(np.ascontiguousarray(J.mid), np.ascontiguousarray(J.rad),
                                                    np.ascontiguousarray(scale, dtype=np.float64)))
