@@ -4,7 +4,9 @@ NAME is one of ``exact_gradient``, ``solve_throughput``, ``lg_engine``, ``scalin
 (repeatable); ``--foreign-load N`` keeps N busy foreign processes running during the measurements. Each
 benchmark prints a table and writes ``benchmarks/results/<name>.json`` (``<name>_quick.json``
 with --quick) holding the machine description, the thread settings of every measurement and
-all raw numbers. Measurements run in fresh subprocesses (``--worker TASK``, internal).
+all raw numbers. Measurements run in fresh subprocesses (``--worker TASK``, internal). A full
+(not --quick) run ends with the issue's targets table (``benchmarks.targets``): each target met or
+missed, the gap and where the time goes.
 """
 from __future__ import annotations
 
@@ -67,6 +69,11 @@ def main(argv=None) -> int:
               + (f" ({load} of them started by --foreign-load)" if load else
                  (" -- timings are disturbed" if foreign > 0.25 else ""))
               + f"; written to {path.relative_to(path.parents[2])}]", flush=True)
+    if not ns.quick:
+        from . import targets
+
+        print("\ntargets (latest full results: idle <name>.json, busy <name>_foreign1.json):")
+        print(targets.markdown())
     return 0
 
 
