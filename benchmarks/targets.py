@@ -1,7 +1,8 @@
 """The speed targets of the performance issue, each with its measured value, met or missed, and
 for a missed one the measured gap and where the time goes: ``python -m benchmarks.targets``
 (reads the latest ``benchmarks/results/<name>.json``, idle, and ``<name>_foreign1.json``, one core
-kept busy by another process; ``python -m benchmarks.run`` prints it after a full run).
+kept busy by another process; ``python -m benchmarks.run`` prints it after a full run);
+``python -m benchmarks.targets --readme README.md`` writes it into the README's marked block.
 
 Nothing here measures: every number comes from a result file, and a target whose file is missing
 is listed as "not measured".
@@ -56,6 +57,19 @@ def _verify(res: dict | None) -> tuple[float | None, str]:
     b = r.get("breakdown")
     why = "" if not b else "cProfile shares: " + "; ".join(f"{k} {100 * f:.0f}%" for k, f in b["fractions"].items())
     return r["median_s"], why
+
+
+def _certified(res: dict | None) -> tuple[float | None, str]:
+    """The share certification adds to an uncertified solve (issue 10's bound), from the same run."""
+    return _get(res, "results", "certified_overhead"), ""
+
+
+def _verify_at(res: dict | None, key: str) -> tuple[float | None, str]:
+    return _get(res, "results", key, "median_s"), ""
+
+
+def _numpy(res: dict | None, label: str) -> tuple[float | None, str]:
+    return _get(res, "results", label, "gradient", "ratio_vs_numpy"), ""
 
 
 def _lg(res: dict | None, call: str) -> tuple[float | None, str]:
@@ -116,9 +130,13 @@ def _learner(res: dict | None, label: str) -> tuple[float | None, str]:
 #: (target, benchmark file, extractor, comparison, threshold, unit)
 TARGETS = (
     ("solve, uncertified, 1 thread", "solve_throughput", _solve, ">=", 1000.0, "solves/s"),
+    ("time certification adds to a solve", "solve_throughput", _certified, "<=", 0.5, "share"),
     ("linear-Gaussian engine evaluate, d <= 8", "lg_engine", lambda r: _lg(r, "evaluate"), "<=", 30.0, "us"),
     ("linear-Gaussian engine Jacobian, d <= 8", "lg_engine", lambda r: _lg(r, "jacobian"), "<=", 30.0, "us"),
+    ("verify at rho = 0.1, 64 starts, 1 thread", "verify_time", lambda r: _verify_at(r, "rho=0.1"), "<", 2.0, "s"),
     ("verify at rho = 0, 64 starts, 1 thread", "verify_time", _verify, "<", 2.0, "s"),
+    ("exact gradient vs NumPy reference, d = 16, 1 thread", "exact_gradient", lambda r: _numpy(r, "one_thread"),
+     ">=", 5.0, "x"),
     ("exact gradient vs jax.jit, 1 thread", "exact_gradient", lambda r: _jax(r, "one_thread"), ">=", 5.0, "x"),
     ("exact gradient vs jax.jit, all cores", "exact_gradient", lambda r: _jax(r, "all_cores"), ">=", 5.0, "x"),
     ("sweep, 2 workers over 1", "sweep", _sweep, ">=", 1.7, "x"),
@@ -143,7 +161,8 @@ def rows() -> list[dict]:
         gap = None
         if met is False:
             gap = threshold / idle if op == ">=" else idle / threshold
-        out.append({"target": f"{name} {op} {threshold:g} {unit}", "idle": idle, "busy": busy, "unit": unit,
+        shown = f"+{100 * threshold:.0f}%" if unit == "share" else f"{threshold:g} {unit}"
+        out.append({"target": f"{name} {op} {shown}", "idle": idle, "busy": busy, "unit": unit,
                     "met": met, "busy_met": None if busy is None else _met(busy, op, threshold), "gap_factor": gap, "why": why if met is False else "",
                     "measured": _get(idle_doc, "timestamp"), "command": _get(idle_doc, "command")})
     return out
@@ -152,6 +171,8 @@ def rows() -> list[dict]:
 def _fmt(v: float | None, unit: str) -> str:
     if v is None:
         return "not measured"
+    if unit == "share":
+        return f"+{100 * v:.0f}%"
     return f"{v:.3g} {unit}" if unit != "x" else f"{v:.2f}x"
 
 
@@ -168,7 +189,26 @@ def markdown() -> str:
     return "\n".join(lines)
 
 
+BEGIN, END = "<!-- benchmarks.targets: begin -->", "<!-- benchmarks.targets: end -->"
+
+
+def fill(path: str) -> None:
+    """Replace the text between the BEGIN and END markers of ``path`` with the table."""
+    from pathlib import Path
+
+    text = Path(path).read_text()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{path}: no {BEGIN} ... {END} block to fill")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    Path(path).write_text(f"{head}{BEGIN}\n{markdown()}\n{END}{tail}")
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--readme"]:
+        fill(argv[1] if len(argv) > 1 else "README.md")
+        return 0
     print(markdown())
     return 0
 

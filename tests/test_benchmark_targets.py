@@ -37,10 +37,10 @@ def test_a_rate_target_is_missed_by_the_ratio_and_met_at_the_threshold(results):
 def test_a_time_target_is_strict_and_busy_values_come_from_the_foreign_file(results):
     _write(results, "verify_time", {"rho=0": {"median_s": 2.0}})
     _write(results, "verify_time_foreign1", {"rho=0": {"median_s": 3.0}})
-    r = _row("verify")
+    r = _row("verify at rho = 0,")
     assert r["met"] is False and r["gap_factor"] == pytest.approx(1.0) and r["busy"] == 3.0
     _write(results, "verify_time", {"rho=0": {"median_s": 1.5}})
-    assert _row("verify")["met"] is True
+    assert _row("verify at rho = 0,")["met"] is True
 
 
 def test_the_linear_gaussian_target_takes_the_slowest_small_configuration(results):
@@ -52,3 +52,12 @@ def test_the_linear_gaussian_target_takes_the_slowest_small_configuration(result
     assert _row("linear-Gaussian engine evaluate")["idle"] == 9.0
     jac = _row("linear-Gaussian engine Jacobian")
     assert jac["idle"] == 45.0 and jac["met"] is False and "10000 entries" in jac["why"]
+
+
+def test_fill_replaces_only_the_marked_block(results, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"before\n{targets.BEGIN}\nold table\n{targets.END}\nafter\n")
+    targets.fill(str(readme))
+    text = readme.read_text()
+    assert text.startswith("before\n") and text.endswith("after\n") and "old table" not in text
+    assert targets.markdown() in text
