@@ -38,9 +38,12 @@ def _rational(x: float) -> Fraction:
 
 
 def verify_recession(code: str, y: np.ndarray, feats: np.ndarray, free: np.ndarray, D: np.ndarray):
-    """(rational D, True) when D (snapped to rationals) is an exact recession direction for the
-    pairs (y_r, feats_r); (None, False) otherwise. See the module docstring for the inequalities."""
-    Dq = [[_rational(v) if free[i, j] else Fraction(0) for j, v in enumerate(row)] for i, row in enumerate(D)]
+    """(rational D, True) when D (snapped to rationals; taken as it is when it holds Fractions
+    already) is an exact recession direction for the pairs (y_r, feats_r); (None, False) otherwise.
+    See the module docstring for the inequalities."""
+    exact = np.asarray(D).dtype == object
+    Dq = [[(Fraction(v) if exact else _rational(v)) if free[i, j] else Fraction(0) for j, v in enumerate(row)]
+          for i, row in enumerate(D)]
     pairs = np.unique(np.column_stack([y, feats]), axis=0)
     s = y.shape[1]
     strict = False
@@ -76,31 +79,73 @@ def recession_certificate(game):
     return game.__dict__[key]
 
 
-def _interior_direction(family, y: np.ndarray, feats: np.ndarray, free: np.ndarray) -> np.ndarray | None:
-    """A direction D with every constraint row a of the recession LP strictly positive,
-    a . D >= t |a|_inf with the largest t <= 1 (|D| <= 1, D = 0 off ``free``), or None when t = 0 (then
-    some constraint holds only with equality and rounding D to rationals may break it). An LP vertex
-    often has constraints at exactly 0 in floating point; an interior point survives the snapping."""
+def _exact_nullspace(rows: np.ndarray) -> list[list[Fraction]]:
+    """A basis of {D : rows D = 0} in exact rational arithmetic (float entries are exact binary
+    rationals), as a list of basis vectors; sympy's fraction-exact elimination."""
+    import sympy
+
+    mat = sympy.Matrix([[sympy.Rational(Fraction(float(v))) for v in r] for r in rows])
+    return [[Fraction(int(v.p), int(v.q)) for v in vec] for vec in mat.nullspace()]
+
+
+def _block_direction(a: np.ndarray) -> list[Fraction] | None:
+    """A rational D with a . D >= 0 for every row a (and > 0 where the cone allows), or None when
+    the interior LP finds no strict margin. Rows whose negation is also a row (a . D = 0 forced: a
+    Bernoulli bit seen at both values with the same features) are kept exactly: D = N u with N an
+    exact rational basis of their null space and u rounded to rationals, so rounding cannot break
+    them; the other rows get the largest margin t <= 1 with |D| <= 1."""
     from scipy.optimize import linprog
 
+    n = a.shape[1]
+    present = {tuple(r) for r in a}
+    eq = np.array([tuple(-r) in present for r in a])
+    if eq.any():
+        basis = _exact_nullspace(a[eq])
+        if not basis:
+            return None
+        N = np.array([[float(v) for v in vec] for vec in basis]).T           # n x p
+    else:
+        basis, N = None, np.eye(n)
+    ineq = a[~eq]
+    if ineq.shape[0] == 0:
+        return None
+    an = (ineq / np.abs(ineq).max(axis=1, keepdims=True)) @ N
+    p = N.shape[1]
+    A_ub = np.r_[np.c_[-an, np.ones(an.shape[0])], np.c_[N, np.zeros(n)], np.c_[-N, np.zeros(n)]]
+    b_ub = np.r_[np.zeros(an.shape[0]), np.ones(2 * n)]
+    res = linprog(np.r_[np.zeros(p), -1.0], A_ub=A_ub, b_ub=b_ub, bounds=[(None, None)] * p + [(0, 1)],
+                  method="highs")
+    if res.status != 0 or not res.x[-1] > 1e-9:
+        return None
+    u = [_rational(x) for x in res.x[:-1]]
+    if basis is None:
+        return u
+    return [sum((vec[i] * u[j] for j, vec in enumerate(basis)), Fraction(0)) for i in range(n)]
+
+
+def _interior_direction(family, y: np.ndarray, feats: np.ndarray, free: np.ndarray) -> np.ndarray | None:
+    """An exact rational direction (object array of Fractions, 0 off ``free``) built block by block
+    (``family.recession_blocks``): each block's constraint rows a . D >= 0 with a strict margin where
+    the cone has an interior (:func:`_block_direction`), the block 0 where it has none (0 satisfies
+    every homogeneous row with equality). None when every block is 0. An LP vertex often has
+    constraints at exactly 0 in floating point that snapping to rationals breaks; this does not."""
     m, k = free.shape
-    out = np.zeros((m, k))
+    out = np.full((m, k), Fraction(0), dtype=object)
+    found = False
     for rows, a in family.recession_blocks(y, feats):
         fr = free[rows].ravel()
         a = np.unique(a[:, fr], axis=0)
         a = a[np.any(a != 0, axis=1)]
         if a.shape[0] == 0:
             continue
-        a = a / np.abs(a).max(axis=1, keepdims=True)
-        n = int(fr.sum())
-        res = linprog(np.r_[np.zeros(n), -1.0], A_ub=np.c_[-a, np.ones(a.shape[0])], b_ub=np.zeros(a.shape[0]),
-                      bounds=[(-1, 1)] * n + [(0, 1)], method="highs")
-        if res.status != 0 or not res.x[-1] > 1e-9:
-            return None
-        block = np.zeros(fr.size)
-        block[fr] = res.x[:-1]
+        d = _block_direction(a)
+        if d is None:
+            continue
+        block = np.full(fr.size, Fraction(0), dtype=object)
+        block[np.flatnonzero(fr)] = d
         out[rows] = block.reshape(len(rows), k)
-    return out if np.any(out) else None
+        found = True
+    return out if found else None
 
 
 def certified_recession(game, player: str):

@@ -221,8 +221,9 @@ REGISTER: tuple[Claim, ...] = (
                 "one class (uniqueness not certified); found by the uniqueness-map figure, missed by the first property test"),
         Finding("the same Bernoulli pairs with alpha in {0.4, 0.7}, rho in {0, 0.1}", "verified on generated instances",
                 (T + "test_claim6_strongly_anchored_bernoulli_games_have_one_stable_class",),
-                f"{N}: one certified, certified-stable class from every start; no proof of uniqueness, and the "
-                "threshold in alpha is not known in general"),
+                f"{N}: one certified, certified-stable class, reached by every flow start; a damped-Newton start "
+                "reaches it or stalls undecided (d = 2, k = 1, seed 383: out in saturation, |params| ~ 1100); no "
+                "proof of uniqueness, and the threshold in alpha is not known in general"),
         Finding("labelled joints with zero entries, tabular pairs with rho > 0 (below the Rosen level), other lifts",
                 "open", (), ""),
     )),
