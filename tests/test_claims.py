@@ -163,6 +163,28 @@ def test_claim2_a_class_seen_at_every_latent_point_keeps_its_equality_exactly():
         assert float(np.sum(g.theta * D)) > 0
 
 
+def test_claim2_a_degenerate_maximum_is_attained_within_the_newton_budget():
+    """Found by the thorough profile: no recession direction, but the encoder's maximiser lies at
+    |phi| ~ 430 and full Newton steps converge only linearly there (359 steps at ~0.97 per step).
+    The best response reaches it within the default budget and says so; with the former budget of
+    200 it stopped with "iteration budget exhausted" (attained False: honest, but no answer)."""
+    from expfam_nash.families import Fourier
+
+    game = en.Game(en.game.Player(en.families.Categorical(4), Fourier(1, count=3, scale=1.5, seed=1)),
+                   en.game.Player(en.families.Bernoulli(1), Fourier(1, count=3, scale=1.5, seed=178)),
+                   Finite(np.array([[0.0]]), np.array([1.0])),
+                   Finite(np.array([[0.0], [1.0]]), np.array([0.01887641889805587, 0.9811235811019441])))
+    theta = np.array([[-2.4208124947659644, 0.7111710878205213, -0.3860682688759776, -5.98393628068719],
+                      [-0.7327112557041978, 1.41835778168738, -0.8991313771608728, -5.98393628068719],
+                      [0.5912977713833772, 0.9098733346229408, 1.8475786368413114, -5.98393628068719]])
+    phi = np.array([[-0.47304638599008864, -1.544016915558975, 2.022752725072269, 3.7188285470533957]])
+    assert game.recession_certificate("encoder") is None
+    br = game.best_response(en.Params(theta, phi), "encoder")
+    assert br.attained and br.iterations > 200 and br.gradient_norm <= 1e-8 * max(1.0, abs(br.value))
+    short = game.best_response(en.Params(theta, phi), "encoder", max_iter=200)
+    assert not short.attained and short.reason == "iteration budget exhausted"
+
+
 def test_counterexample_constant_pixel_has_no_finite_equilibrium():
     game = en.models.bernoulli("independent:0.3,1.0", latent_dim=1, l2=0.5)
     assert game.recession_certificate("decoder") is not None

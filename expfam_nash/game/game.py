@@ -281,7 +281,8 @@ class Game:
         return out
 
     # -- best responses, certificates of nonexistence, the Nash gap (game.best_response) ----------
-    def best_response(self, params: Params, player: str, tol: float = 1e-10, max_iter: int = 200) -> br.Maximisation:
+    def best_response(self, params: Params, player: str, tol: float = 1e-10,
+                      max_iter: int = br.MAX_NEWTON_ITERATIONS) -> br.Maximisation:
         """argmax of the player's own utility with the other player fixed (damped Newton)."""
         return br.best_response(self, params, player, tol, max_iter)
 
