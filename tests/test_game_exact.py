@@ -115,6 +115,17 @@ def test_newton_best_response_matches_generic_optimiser(case):
             return -game.flat_gradient(v)[sl]
 
         ref = minimize(neg, vec[sl], jac=neg_grad, method="BFGS", options={"gtol": 1e-9, "maxiter": 5000})
+        if br.escape_direction is not None:
+            # a supremum at infinity: Newton stops once a natural parameter passes 35 and BFGS
+            # wherever its gradient test passes, so neither value bounds the other (found by the
+            # thorough profile: Newton -8.8e-8, BFGS -5.5e-10). Newton says so, and its recession
+            # direction still increases the utility from where it stopped.
+            assert not br.attained and "infinity" in br.reason
+            D = np.zeros_like(vec)
+            D[sl] = game.flatten(en.Params(br.escape_direction, params.phi) if idx == 0 else
+                                 en.Params(params.theta, br.escape_direction))[sl]
+            assert float(-neg_grad(br.x) @ D[sl]) > 0
+            continue
         # BFGS is a lower bound on the supremum; Newton must reach at least that value
         assert br.value >= -ref.fun - 1e-8
         if br.attained:
