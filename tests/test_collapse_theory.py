@@ -78,6 +78,10 @@ def _check_optimum(r, near: bool):
 
 
 def _near(theory, rel=1e-5) -> bool:
+    """A mode within rel of its threshold, or one the closed form leaves undecided (HVAE level 2 on
+    its regime switch a = b): the loss is flat to fourth order there."""
+    if theory.undecided is not None and any(np.any(u) for u in theory.undecided):
+        return True
     return any(np.any(np.isfinite(m) & (np.abs(m) <= rel * max(1.0, theory.eigenvalues.max(initial=0))))
                for m in theory.margins())
 
@@ -113,6 +117,24 @@ def test_hvae_closed_form_is_the_global_minimum(seed, sigma2, ratio, dims):
     b2 = ratio * b1 * s1 ** 2 / ed ** 2            # ratio < 1: a > b, ratio > 1: a < b (learned Sigma2)
     r = collapse.hvae(rotated(lam, rng), dims, s1, sigma2, b1, b2, ee, ed, starts=3, seed=1)
     _check_optimum(r, _near(r.theory))
+
+
+@pytest.mark.parametrize("sigma2", [None, 0.5])
+def test_hvae_level2_on_its_regime_switch_is_undecided(sigma2):
+    """Found by the thorough profile (seed 176, ratio 1): with sigma1^2 = kappa (a = b) level 2 is
+    collapsed on one side of the switch and active for every eigenvalue on the other; the float
+    comparison once certified "collapsed" there. Binary fractions make the equality exact here
+    (sigma1 = eta_dec = eta_enc = 0.5, beta1 = beta2 = 1); one part in 1e6 off it decides again."""
+    lam = [0.1]
+    exact = collapse.hvae(np.diag(lam), (1, 1), 0.5, "learned" if sigma2 is None else sigma2, 1.0, 1.0, 0.5, 0.5,
+                          starts=3, seed=1)
+    assert [v.status.value for v in exact.verdicts[1]] == ["undecided"]
+    assert "a = b" in exact.verdicts[1][0].reason
+    assert exact.verdicts[0][0].status.value == "certified"            # level 1 is far from its threshold
+    for b2 in (1.0 - 1e-6, 1.0 + 1e-6):
+        off = collapse.hvae(np.diag(lam), (1, 1), 0.5, "learned" if sigma2 is None else sigma2, 1.0, b2, 0.5, 0.5,
+                            starts=3, seed=1)
+        assert off.verdicts[1][0].status.value in ("certified", "refuted")
 
 
 def test_on_the_threshold_the_mode_is_collapsed_and_its_verdict_undecided():

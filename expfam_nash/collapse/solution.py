@@ -59,11 +59,15 @@ class Theory(Solution):
     of A for VAE/HVAE, of the residual E for the CVAE) and the collapse threshold of every mode:
     a mode is active iff its eigenvalue is > its threshold (-inf: active for every eigenvalue,
     +inf: never). ``tolerance``: eigenvalues within this distance of a threshold are undecided
-    (round-off of the eigen-decomposition, relative to the largest eigenvalue)."""
+    (round-off of the eigen-decomposition, relative to the largest eigenvalue). ``undecided``: per
+    level, modes whose status the closed form cannot decide in floating point for another reason
+    (``undecided_reason``), e.g. HVAE level 2 when its regime switch a = b holds within round-off."""
 
     eigenvalues: np.ndarray = field(default_factory=lambda: np.zeros(0))
     thresholds: np.ndarray | tuple[np.ndarray, np.ndarray] = field(default_factory=lambda: np.zeros(0))
     tolerance: float = 0.0
+    undecided: tuple[np.ndarray, ...] | None = None
+    undecided_reason: str = ""
 
     def margins(self) -> tuple[np.ndarray, ...]:
         """eigenvalue - threshold per mode and level (+-inf where the threshold is infinite)."""

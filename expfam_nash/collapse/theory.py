@@ -145,5 +145,23 @@ def hvae_theory(eigenvalues, latent_dims: tuple[int, int], beta1: float, beta2: 
     dec = (np.sqrt(lam * t1) / mu, np.sqrt(t2))
     enc = (np.sqrt(_safe_div(t1, lam)), enc2)
     tol = _tolerance(lam_all, np.concatenate([thr1, thresholds2]))
+    undecided, why = _level2_switch(lam[:m], d1, d2, beta1, s1sq, kappa, thr2, tol)
     return Theory("theory", dec, enc, std2, (~active1, ~active2), loss, eigenvalues=lam,
-                  thresholds=(thr1, thresholds2), tolerance=tol)
+                  thresholds=(thr1, thresholds2), tolerance=tol, undecided=undecided, undecided_reason=why)
+
+
+def _level2_switch(lam, d1: int, d2: int, beta1: float, s1sq: float, kappa: float, thr2: float, tol: float):
+    """(per-level undecided masks or None, reason). Level 2 is active for every eigenvalue when
+    sigma1^2 > kappa (a > b with Sigma2 learned) and has the finite threshold thr2 otherwise: the
+    switch is discontinuous, so where sigma1^2 and kappa agree within round-off (relative
+    THRESHOLD_RTOL) a level-2 mode below thr2 + tol is collapsed on one side and active on the other.
+    Its level-2 eigenvalue mu = sigma1^2 then sits on the level-2 threshold kappa: flat to fourth order."""
+    if abs(s1sq - kappa) > THRESHOLD_RTOL * max(s1sq, kappa) or lam.size == 0:
+        return None, ""
+    level2 = np.zeros(d2, bool)
+    level2[:lam.size] = lam <= (thr2 if np.isfinite(thr2) else beta1 * kappa ** 2 / s1sq) + tol
+    if not level2.any():
+        return None, ""
+    return (np.zeros(d1, bool), level2), (
+        f"sigma1^2 = {s1sq:.12g} and kappa = {kappa:.12g} agree within round-off (a = b): level 2 is collapsed "
+        "if sigma1^2 <= kappa and active for every eigenvalue otherwise; floating point cannot tell which")

@@ -62,11 +62,14 @@ def mode_verdicts(theory: Theory, optimum_ok: bool | None) -> tuple[tuple[Verdic
     """Per level, per mode: does the mode collapse at the global minimum? ``optimum_ok``: None when no
     numerical optimum was computed, else whether it agrees with the closed form."""
     out = []
-    for level, (margin, thr) in enumerate(zip(theory.margins(), as_pair(theory.thresholds)), start=1):
+    flagged = theory.undecided or tuple(np.zeros(np.size(t), bool) for t in as_pair(theory.thresholds))
+    for level, (margin, thr, flag) in enumerate(zip(theory.margins(), as_pair(theory.thresholds), flagged), start=1):
         row = []
         for j, (m, t) in enumerate(zip(margin, thr)):
             ev = dict(level=level, mode=j + 1, margin=float(m), threshold=float(t))
-            if np.isfinite(m) and abs(m) <= theory.tolerance:
+            if flag[j]:
+                row.append(Verdict.undecided(theory.undecided_reason, **ev))
+            elif np.isfinite(m) and abs(m) <= theory.tolerance:
                 row.append(Verdict.undecided("eigenvalue within round-off of the collapse threshold", **ev))
             elif optimum_ok is False:
                 row.append(Verdict.undecided("the numerical optimum does not confirm the closed form", **ev))
