@@ -84,6 +84,27 @@ def test_interrupted_sweep_keeps_finished_cells_and_resumes(client, tmp_path):
     assert _frame(out).equals(_frame(fresh))
 
 
+def test_a_ctrl_c_swallowed_inside_a_library_still_stops_the_sweep(client, tmp_path):
+    """The Ctrl-C test once saw exit 0 with empty stderr under load: the KeyboardInterrupt had been
+    lost. The driver's SIGINT handler latches the interrupt, so even a KeyboardInterrupt that
+    library code catches stops the sweep at its next result, with the finished cells kept."""
+    import signal
+
+    spec = Sweep("probe", fixed={"sleep": 0.05}, seeds=10)
+    out = tmp_path / "p.parquet"
+
+    def swallowed(computed, rows):
+        try:
+            signal.raise_signal(signal.SIGINT)        # what a terminal's Ctrl-C delivers
+        except KeyboardInterrupt:
+            pass                                      # ... caught by some library on the way up
+
+    res = run(spec, out, client=client, batch_size=2, on_batch=swallowed, progress=False)
+    assert res.interrupted and 2 <= res.computed < 10 and not res.complete
+    assert len(read_rows(out)) == res.computed
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler     # the handler is put back
+
+
 def test_killed_driver_resumes_from_the_journal(client, tmp_path):
     spec = Sweep("probe", seeds=6)
     full = tmp_path / "full.parquet"

@@ -14,8 +14,11 @@ parameters.
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
 import sys
+import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass
@@ -141,7 +144,29 @@ class _Collector:
         return sum(1 for c in self.cells if c.key in self.done and self.done[c.key].get("error"))
 
 
-def _execute(client, fn: Callable, todo: list[Cell], collect: _Collector, sizer: BatchSizer, window: int) -> None:
+@contextlib.contextmanager
+def _interrupt_latch():
+    """A SIGINT handler (main thread only) that records the interrupt before raising
+    KeyboardInterrupt as usual: a KeyboardInterrupt swallowed inside a library (Dask's event-loop
+    plumbing) still stops the sweep at its next result. Yields the latch {"hit": bool}."""
+    latch = {"hit": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield latch
+        return
+
+    def handler(signum, frame):
+        latch["hit"] = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield latch
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _execute(client, fn: Callable, todo: list[Cell], collect: _Collector, sizer: BatchSizer, window: int,
+             latch: dict | None = None) -> None:
     """Submit ``todo`` in batches with at most ``window`` tasks in flight; stream results back.
     A task that fails (``KilledWorker``: its worker died too often) sends its cells to quarantine,
     where they run one at a time with nothing else in flight: Dask blames every task on a dying
@@ -171,6 +196,8 @@ def _execute(client, fn: Callable, todo: list[Cell], collect: _Collector, sizer:
     try:
         fill()
         for fut, result in stream:
+            if latch is not None and latch["hit"]:
+                raise KeyboardInterrupt
             batch, alone = inflight.pop(fut)
             if fut.status == "finished":
                 sizer.record(result)
@@ -213,19 +240,21 @@ def run(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None 
         todo = [c for c in cells if c.key not in done or (retry_errors and done[c.key].get("error"))]
         collect = _Collector(sweep, cells, store, done, todo, progress, on_batch, compact_every)
         try:
-            if todo:
-                own, cluster = client is None, None
-                if own:
-                    client, cluster = connect(scheduler, workers)
-                try:
-                    n_workers = check_versions(client, _version())
-                    fn = TaskCell.of(sweep.entry, str(runs_path(store.path).resolve()))
-                    _execute(client, fn, todo, collect, BatchSizer(batch_size, n_workers), 2 * n_workers)
-                finally:
+            with _interrupt_latch() as latch:
+                if todo:
+                    own, cluster = client is None, None
                     if own:
-                        client.close()
-                        if cluster is not None:
-                            cluster.close()
+                        client, cluster = connect(scheduler, workers)
+                    try:
+                        n_workers = check_versions(client, _version())
+                        fn = TaskCell.of(sweep.entry, str(runs_path(store.path).resolve()))
+                        _execute(client, fn, todo, collect, BatchSizer(batch_size, n_workers), 2 * n_workers, latch)
+                    finally:
+                        if own:
+                            client.close()
+                            if cluster is not None:
+                                cluster.close()
+                interrupted = latch["hit"]
         except KeyboardInterrupt:
             interrupted = True
         finally:
