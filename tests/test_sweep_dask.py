@@ -99,10 +99,14 @@ def test_a_ctrl_c_swallowed_inside_a_library_still_stops_the_sweep(client, tmp_p
         except KeyboardInterrupt:
             pass                                      # ... caught by some library on the way up
 
-    res = run(spec, out, client=client, batch_size=2, on_batch=swallowed, progress=False)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)   # as in a terminal (not under nohup)
+    try:
+        res = run(spec, out, client=client, batch_size=2, on_batch=swallowed, progress=False)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler     # the handler is put back
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert res.interrupted and 2 <= res.computed < 10 and not res.complete
     assert len(read_rows(out)) == res.computed
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler     # the handler is put back
 
 
 def test_killed_driver_resumes_from_the_journal(client, tmp_path):
@@ -260,7 +264,10 @@ def test_ctrl_c_in_a_terminal_stops_cleanly_and_keeps_finished_cells(tmp_path):
     out = tmp_path / "slow.parquet"
     proc = subprocess.Popen([sys.executable, "-m", "expfam_nash", "sweep", str(spec), "--workers", "2",
                              "--no-progress", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True,
+                            # a terminal's child: SIGINT handled, even when this test runs under nohup
+                            # (which starts it ignored; the test once saw exit 0 there)
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     journal = tmp_path / "slow.parquet.journal"
     deadline = time.monotonic() + 120
     while not (journal.exists() and journal.stat().st_size) and time.monotonic() < deadline and proc.poll() is None:

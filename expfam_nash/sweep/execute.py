@@ -150,8 +150,8 @@ def _interrupt_latch():
     KeyboardInterrupt as usual: a KeyboardInterrupt swallowed inside a library (Dask's event-loop
     plumbing) still stops the sweep at its next result. Yields the latch {"hit": bool}."""
     latch = {"hit": False}
-    if threading.current_thread() is not threading.main_thread():
-        yield latch
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        yield latch                       # (an ignored SIGINT, e.g. under nohup, stays ignored)
         return
 
     def handler(signum, frame):
