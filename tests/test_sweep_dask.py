@@ -85,9 +85,8 @@ def test_interrupted_sweep_keeps_finished_cells_and_resumes(client, tmp_path):
 
 
 def test_a_ctrl_c_swallowed_inside_a_library_still_stops_the_sweep(client, tmp_path):
-    """The Ctrl-C test once saw exit 0 with empty stderr under load: the KeyboardInterrupt had been
-    lost. The driver's SIGINT handler latches the interrupt, so even a KeyboardInterrupt that
-    library code catches stops the sweep at its next result, with the finished cells kept."""
+    """The driver's SIGINT handler latches the interrupt, so even a KeyboardInterrupt that library
+    code catches on its way up stops the sweep at its next result, with the finished cells kept."""
     import signal
 
     spec = Sweep("probe", fixed={"sleep": 0.05}, seeds=10)

@@ -45,6 +45,28 @@ def children_ignore_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
+@contextlib.contextmanager
+def interrupt_latch():
+    """The driver's SIGINT handler while a sweep runs (main thread only): it records the interrupt
+    in the yielded latch {"hit": bool} and then raises KeyboardInterrupt as usual, so an interrupt
+    caught by library code on its way up still stops the sweep at its next result. An ignored
+    SIGINT (a process started under nohup) stays ignored."""
+    latch = {"hit": False}
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        yield latch
+        return
+
+    def handler(signum, frame):
+        latch["hit"] = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield latch
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def check_workers(value) -> int | None:
     if value is None:
         return None

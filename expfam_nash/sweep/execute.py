@@ -14,18 +14,15 @@ parameters.
 """
 from __future__ import annotations
 
-import contextlib
 import math
-import signal
 import sys
-import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Callable
 
 from . import _extras
-from .cluster import check_versions, check_workers, connect
+from .cluster import check_versions, check_workers, connect, interrupt_latch
 from .keys import version as _version
 from .spec import Cell, Sweep
 from .store import Store, order_columns, runs_path
@@ -144,27 +141,6 @@ class _Collector:
         return sum(1 for c in self.cells if c.key in self.done and self.done[c.key].get("error"))
 
 
-@contextlib.contextmanager
-def _interrupt_latch():
-    """A SIGINT handler (main thread only) that records the interrupt before raising
-    KeyboardInterrupt as usual: a KeyboardInterrupt swallowed inside a library (Dask's event-loop
-    plumbing) still stops the sweep at its next result. Yields the latch {"hit": bool}."""
-    latch = {"hit": False}
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        yield latch                       # (an ignored SIGINT, e.g. under nohup, stays ignored)
-        return
-
-    def handler(signum, frame):
-        latch["hit"] = True
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield latch
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _execute(client, fn: Callable, todo: list[Cell], collect: _Collector, sizer: BatchSizer, window: int,
              latch: dict | None = None) -> None:
     """Submit ``todo`` in batches with at most ``window`` tasks in flight; stream results back.
@@ -240,7 +216,7 @@ def run(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None 
         todo = [c for c in cells if c.key not in done or (retry_errors and done[c.key].get("error"))]
         collect = _Collector(sweep, cells, store, done, todo, progress, on_batch, compact_every)
         try:
-            with _interrupt_latch() as latch:
+            with interrupt_latch() as latch:
                 if todo:
                     own, cluster = client is None, None
                     if own:
