@@ -132,14 +132,15 @@ def timed(fn, repeat: int, warmup: int = 1, min_time: float = 0.0, max_repeat: i
 
 
 def _busy_seconds() -> float | None:
-    """Seconds all CPUs spent not idle since boot (/proc/stat), or None."""
+    """Seconds all CPUs spent not idle since boot (/proc/stat; processes at every priority), or None."""
+    from expfam_nash.core.load import parse_proc_stat
+
     try:
         with open("/proc/stat") as fh:
-            f = [int(v) for v in fh.readline().split()[1:]]
+            sums = parse_proc_stat(fh.read(), set(range(os.cpu_count() or 1)))
     except (OSError, ValueError):
         return None
-    idle = f[3] + (f[4] if len(f) > 4 else 0)
-    return (sum(f[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    return None if sums is None else sums[0] / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kb(field: str) -> int:

@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 
-from ._common import (FOREIGN_LOAD, RESULT_MARK, ROOT, THREAD_VARS, emit, machine_info, table, worker_thread_info,
+from ._common import (FOREIGN_LOAD, RESULT_MARK, RESULTS, ROOT, THREAD_VARS, emit, machine_info, table, worker_thread_info,
                       write_result, _busy_seconds)
 
 SETTINGS = {"package": {}, "one thread": {v: "1" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
@@ -186,16 +186,21 @@ def main(argv=None) -> int:
     cases = {"learner": ["digits"] if ns.quick else ["digits", "large"], "engine": ["mid"] if ns.quick else ["mid", "big"],
              "figures": ["figures"]}
     machine, t0 = machine_info(), time.perf_counter()
+    name = "foreign_load" + ("_quick" if ns.quick else "")
+    stamp = datetime.datetime.now().isoformat(timespec="seconds")
     res = {"cases": {}}
+    if ns.only and (RESULTS / f"{name}.json").exists():      # --only: replace those paths' cases, keep the rest
+        res = json.loads((RESULTS / f"{name}.json").read_text())["results"]
     for path in ns.only or list(cases):
         for case in cases[path]:
-            res["cases"][f"{path}:{case}"] = run_path(path, case, ns.quick, ns.rounds or (2 if ns.quick else 3))
+            res["cases"][f"{path}:{case}"] = {**run_path(path, case, ns.quick, ns.rounds or (2 if ns.quick else 3)),
+                                              "timestamp": stamp}
             print(f"  {path}:{case} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
-    payload = {"benchmark": "foreign_load", "quick": ns.quick, "target": TARGET,
-               "timestamp": datetime.datetime.now().isoformat(timespec="seconds"),
-               "command": "python -m benchmarks.foreign_load" + (" --quick" if ns.quick else ""),
+    payload = {"benchmark": "foreign_load", "quick": ns.quick, "target": TARGET, "timestamp": stamp,
+               "command": "python -m benchmarks.foreign_load" + (" --quick" if ns.quick else "")
+               + "".join(f" --only {o}" for o in ns.only or ()),
                "wall_seconds": time.perf_counter() - t0, "machine": machine, "results": res}
-    path = write_result("foreign_load" + ("_quick" if ns.quick else ""), payload)
+    path = write_result(name, payload)
     print(report(res))
     print(f"  [written to {path.relative_to(ROOT)}; machine load average at start {machine['loadavg_at_start'][0]:.2f}]")
     return 0

@@ -15,6 +15,13 @@ benchmarks/README.md, "Threads under foreign load"). Hence the policy:
   against each other or against a foreign process.
 * Numba's parallel kernels hand out their chunks dynamically (:func:`numba_parallel`), so a
   thread that shares its core with a foreign process takes fewer chunks.
+* Parallel sections run on no more threads than there are free cores (:func:`workers`,
+  ``core.load``): two threads lose to one when another process holds a core (measured in
+  ``core.load``'s docstring). Their work is split into chunks fixed by the sizes alone
+  (:func:`matmul`, ``kernels.pairs``), so the thread count changes no bit of a result. OpenBLAS's
+  own threads do not have that property (its two-thread product differs in the last bits from
+  its one-thread product for some shapes, e.g. 513 x 777 x 1031), so :func:`blas` stays
+  load-independent.
 * Sweep workers run everything on one thread (:data:`SINGLE_THREAD_ENV`, :func:`pin_process`).
 
 A BLAS thread count set in the standard variables (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``,
@@ -22,13 +29,19 @@ A BLAS thread count set in the standard variables (``OPENBLAS_NUM_THREADS``, ``O
 products still run on one thread (measured: with ``OMP_NUM_THREADS=2`` taken as a fixed count, the
 d = 12 exact gradient ran 3.7x slower on two threads than on one under one busy process).
 ``EXPFAM_NASH_BLAS_THREADS`` overrides the policy: a number N (every product on N threads), or
-``"off"`` (leave the pools alone). Thread counts never depend on the machine's current load, so
-results stay reproducible.
+``"off"`` (leave the pools alone). Only the sections whose results cannot depend on it look at
+the machine's current load.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from . import load
 
 #: environment defaults applied at package import (values already set are kept): idle OpenMP
 #: workers (Numba's 'omp' layer, Intel's runtime) and OpenBLAS workers sleep at once
@@ -42,10 +55,16 @@ SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_N
 #: the whole product (measured at 2^25: the 784-512-512-64 learner at batch 128 ran 0.48x its
 #: one-thread rate under one busy process; benchmarks.foreign_load)
 MIN_FLOPS_PER_THREAD = 2 ** 30
+#: :func:`matmul` splits a product into row blocks of at least this many flops (~5 ms of one core;
+#: each block re-packs the right factor, so smaller blocks lose efficiency) ...
+MATMUL_CHUNK_FLOPS = 2 ** 28
+#: ... and at most this many blocks
+MATMUL_MAX_CHUNKS = 8
 #: the user's own thread settings, which this module never overrides
 USER_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "EXPFAM_NASH_BLAS_THREADS")
 
-_state = {"controller": None, "default": None, "cap": None, "configured": False}
+_state = {"controller": None, "default": None, "cap": None, "configured": False, "pool": None}
+_pool_lock = threading.Lock()
 
 
 def cores() -> int:
@@ -99,6 +118,7 @@ def configure() -> None:
         return
     _state["configured"] = True
     set_environment()
+    load.start()                      # the first CPU-accounting reading (core.load)
     _state["cap"] = _user_cap()
     chosen = _user_blas_threads()
     if chosen == "off":
@@ -127,12 +147,88 @@ def blas(flops: float):
     return _controller().limit(limits=n, user_api="blas")
 
 
+def workers(limit: int | None = None) -> int:
+    """Threads for a parallel section whose result does not depend on its thread count: the free
+    cores (``core.load.free_cores``), at most ``limit`` and the user's standard variables."""
+    n = min(cores(), _state["cap"] or cores(), limit or cores())
+    return 1 if n <= 1 else min(n, load.free_cores(cores()))
+
+
+@contextlib.contextmanager
 def numba_parallel():
     """Context for launching a Numba parallel kernel: chunks handed out one at a time, so a
-    thread sharing its core with another process takes fewer of them."""
+    thread sharing its core with another process takes fewer of them, on at most
+    :func:`workers` threads (the kernels' chunks are fixed by the sizes: no result changes)."""
     import numba
 
-    return numba.parallel_chunksize(1)
+    before = numba.get_num_threads()
+    n = workers(before)
+    if n != before:
+        numba.set_num_threads(n)
+    try:
+        with numba.parallel_chunksize(1):
+            yield
+    finally:
+        if n != before:
+            numba.set_num_threads(before)
+
+
+def _matmul_chunks(rows: int, flops: float) -> np.ndarray:
+    """Row edges of :func:`matmul`'s blocks: a function of the sizes only."""
+    n = int(max(1, min(MATMUL_MAX_CHUNKS, rows, flops // MATMUL_CHUNK_FLOPS)))
+    return np.linspace(0, rows, n + 1).round().astype(np.int64)
+
+
+def _helpers(n: int) -> ThreadPoolExecutor:
+    with _pool_lock:
+        pool = _state["pool"]
+        if pool is None or pool._max_workers < n:
+            if pool is not None:
+                pool.shutdown(wait=False)
+            pool = _state["pool"] = ThreadPoolExecutor(max_workers=n, thread_name_prefix="expfam-nash-matmul")
+        return pool
+
+
+def _forget_pool() -> None:
+    _state["pool"] = None            # a forked child has none of its parent's threads
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` (2-D float64), parallel over blocks of rows of ``a``: the blocks are fixed by the
+    sizes (``MATMUL_CHUNK_FLOPS``, ``MATMUL_MAX_CHUNKS``), each is one BLAS call on one thread,
+    and :func:`workers` threads take them one at a time (the calling thread too). So the result's
+    bits do not depend on the thread count or the load, and a thread that shares its core with
+    another process takes fewer blocks. Under ``EXPFAM_NASH_BLAS_THREADS`` (a forced count or
+    ``off``) this is ``a @ b`` in the pools as set."""
+    rows = a.shape[0]
+    edges = _matmul_chunks(rows, 2.0 * rows * a.shape[1] * b.shape[1])
+    n_chunks = edges.size - 1
+    if n_chunks == 1 or _state["default"] != 1:
+        return a @ b
+    out = np.empty((rows, b.shape[1]), dtype=np.result_type(a, b))
+    nxt = iter(range(n_chunks)).__next__        # one shared iterator: each block is taken once
+
+    def drain():
+        while True:
+            try:
+                i = nxt()
+            except StopIteration:
+                return
+            lo, hi = edges[i], edges[i + 1]
+            np.matmul(a[lo:hi], b, out=out[lo:hi])
+
+    n = workers(n_chunks)
+    futures = [_helpers(n - 1).submit(drain) for _ in range(n - 1)] if n > 1 else []
+    try:
+        drain()
+    finally:
+        for f in futures:
+            f.result()
+    return out
 
 
 def pin_process() -> None:
@@ -154,6 +250,7 @@ def info() -> dict:
     pools = [] if ctl is None else [{"api": lib.internal_api, "threads": lib.num_threads, "library": lib.prefix}
                                      for lib in ctl.lib_controllers]
     return {"cores": cores(), "blas_default": _state["default"], "blas_cap": _state["cap"], "pools": pools,
+            "foreign_cores": load.foreign(),
             "environment": {k: os.environ.get(k) for k in (*ENVIRONMENT, *USER_VARIABLES, "NUMBA_NUM_THREADS")}}
 
 

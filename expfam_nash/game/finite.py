@@ -187,8 +187,7 @@ class FiniteEngine:
         if self.fused:
             args = self._fused_args
             return finite_game.evaluate(*args[:2], np.ascontiguousarray(theta), np.ascontiguousarray(phi), *args[2:])
-        with threads.blas(self.pair_flops):     # BLAS threads only for games large enough to gain
-            return self._evaluate_blocked(theta, phi)
+        return self._evaluate_blocked(theta, phi)    # large products: threads.matmul, pair_sums (free cores)
 
     def _evaluate_blocked(self, theta, phi):
         a = self.alpha

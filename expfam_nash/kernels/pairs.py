@@ -344,10 +344,11 @@ def _product_sums(eta, log_weight, features, high):
         sl = slice(lo, min(n, lo + step))
         p_high, p_low = _half_tables(eta[sl], log_weight[sl], high)          # (n_high, r), (n_low, r)
         y = (p_low.T[:, :, None] * features[sl, None, :]).reshape(-1, n_low * f)  # (r, n_low f)
+        part = threads.matmul(p_high, y)                 # row blocks on the free cores (core.threads)
         if out is None:
-            out = p_high @ y
+            out = part
         else:
-            out += p_high @ y
+            out += part
     return out.reshape(n_high * n_low, f)
 
 

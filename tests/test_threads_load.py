@@ -1,0 +1,134 @@
+"""Load-aware thread counts (core.load, core.threads.workers/matmul/numba_parallel): the foreign-load
+estimate from CPU accounting, parallel sections on no more threads than free cores, and results
+whose bits do not depend on the thread count."""
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from expfam_nash.core import load, threads
+
+STAT = """cpu  900 80 300 5000 10 0 5 0 0 0
+cpu0 500 50 100 2000 5 0 3 0 0 0
+cpu1 300 30 150 2500 5 0 2 0 0 0
+cpu2 100 0 50 500 0 0 0 7 0 0
+intr 12345
+ctxt 678
+"""
+
+
+def test_proc_stat_sums_the_busy_columns_of_this_process_cpus_only():
+    # cpu0: 500 + 50 + 100 + 0 + 3 + 0 = 653 busy (idle 2000 and iowait 5 left out), 50 nice
+    assert load.parse_proc_stat(STAT, {0}) == (653.0, 50.0)
+    assert load.parse_proc_stat(STAT, {0, 2}) == (653.0 + 157.0, 50.0)       # steal (7) counts as busy
+    assert load.parse_proc_stat(STAT, {5}) is None                           # the aggregate line is never used
+    assert load.parse_proc_stat("", {0}) is None
+
+
+def test_foreign_cores_leaves_out_own_time_and_lower_priority_time_unless_niced():
+    # 2 s of wall time; 300 busy jiffies at 100/s (3 core-seconds), 100 of them at nice > 0, 0.5 s own
+    prev, now = (10.0, 1000.0, 200.0, 4.0), (12.0, 1300.0, 300.0, 4.5)
+    assert load.foreign_cores(prev, now, 100.0, niced=False) == pytest.approx((2.0 - 0.5) / 2)
+    assert load.foreign_cores(prev, now, 100.0, niced=True) == pytest.approx((3.0 - 0.5) / 2)
+    assert load.foreign_cores(prev, (12.0, 1010.0, 200.0, 5.0), 100.0, niced=False) == 0.0  # rounding: never < 0
+    assert load.foreign_cores(prev, prev, 100.0, niced=False) == 0.0
+
+
+@pytest.mark.parametrize("foreign, expected", [(0.0, 2), (0.4, 2), (0.6, 1), (1.0, 1), (2.0, 1), (5.0, 1)])
+def test_free_cores_rounds_and_keeps_one(monkeypatch, foreign, expected):
+    monkeypatch.setattr(load, "foreign", lambda: foreign)
+    assert load.free_cores(2) == expected
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/stat is Linux's")
+def test_a_busy_process_is_seen_as_foreign_load():
+    """A busy loop at this process's priority shows up as at least half a core (it gets a whole
+    core on a machine with two or more, or shares the only one with nobody: this test sleeps)."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        load.foreign()                                   # a reading at the start of the interval
+        time.sleep(max(0.6, load.MIN_INTERVAL * 2))
+        assert load.foreign() >= 0.5
+    finally:
+        busy.kill()
+        busy.wait()
+
+
+def test_workers_never_exceed_free_cores(monkeypatch):
+    monkeypatch.setattr(threads, "cores", lambda: 4)
+    monkeypatch.setattr(threads, "_state", {**threads._state, "cap": None})
+    for foreign, expected in ((0.0, 4), (1.2, 3), (3.0, 1), (9.0, 1)):
+        monkeypatch.setattr(load, "foreign", lambda f=foreign: f)
+        assert threads.workers() == expected
+        assert threads.workers(2) == min(2, expected)
+
+
+def _with_workers(monkeypatch, n):
+    monkeypatch.setattr(threads, "workers", lambda limit=None: min(n, limit or n))
+
+
+@pytest.mark.parametrize("shape", [(1024, 600, 900), (37, 2000, 4000), (3, 5000, 20000)])
+def test_matmul_is_the_product_and_its_bits_do_not_depend_on_the_thread_count(monkeypatch, shape):
+    if threads._state["default"] != 1:
+        pytest.skip("EXPFAM_NASH_BLAS_THREADS is set: matmul is a @ b in the pools as set")
+    m, k, n = shape
+    rng = np.random.default_rng(m)
+    a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+    assert threads._matmul_chunks(m, 2.0 * m * k * n).size - 1 > 1          # the case under test: several blocks
+    results = []
+    for w in (1, 2, 3):
+        _with_workers(monkeypatch, w)
+        results.append(threads.matmul(a, b))
+    ref = a @ b
+    scale = np.abs(a) @ np.abs(b)                        # |a| |b|: the error bound's scale
+    assert np.all(np.abs(results[0] - ref) <= 64 * k * np.finfo(float).eps * scale)
+    assert all(r.tobytes() == results[0].tobytes() for r in results[1:])
+
+
+def test_matmul_runs_blocks_on_helper_threads_and_passes_their_errors_on(monkeypatch):
+    if threads._state["default"] != 1:
+        pytest.skip("EXPFAM_NASH_BLAS_THREADS is set")
+    import threading
+
+    seen = set()
+    real = np.matmul
+
+    def spy(x, y, out=None):
+        seen.add(threading.current_thread().name)
+        time.sleep(0.01)                                 # every thread gets a block
+        return real(x, y, out=out)
+
+    monkeypatch.setattr(threads.np, "matmul", spy)
+    _with_workers(monkeypatch, 2)
+    a, b = np.ones((512, 1024)), np.ones((1024, 2048))
+    assert np.all(threads.matmul(a, b) == 1024.0)
+    assert len(seen) == 2 and any(s.startswith("expfam-nash-matmul") for s in seen)
+
+    def broken(x, y, out=None):
+        if threading.current_thread().name.startswith("expfam-nash-matmul"):
+            raise FloatingPointError("from a helper")
+        time.sleep(0.05)
+        return real(x, y, out=out)
+
+    monkeypatch.setattr(threads.np, "matmul", broken)
+    with pytest.raises(FloatingPointError, match="from a helper"):
+        threads.matmul(a, b)
+
+
+def test_a_small_product_is_one_blas_call():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    assert threads._matmul_chunks(2, 2.0 * 2 * 3 * 4).size == 2
+    assert threads.matmul(a, b).tobytes() == (a @ b).tobytes()
+
+
+def test_numba_parallel_runs_on_free_cores_only_and_restores_the_count(monkeypatch):
+    import numba
+
+    before = numba.get_num_threads()
+    monkeypatch.setattr(threads, "workers", lambda limit=None: 1)
+    with threads.numba_parallel():
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
