@@ -132,3 +132,14 @@ def test_numba_parallel_runs_on_free_cores_only_and_restores_the_count(monkeypat
     with threads.numba_parallel():
         assert numba.get_num_threads() == 1
     assert numba.get_num_threads() == before
+
+
+def test_a_pinned_process_runs_parallel_sections_on_one_thread():
+    """Sweep workers call pin_process: N one-thread workers share N cores, so neither matmul's
+    blocks nor Numba's kernels may start threads of their own (even on an idle machine)."""
+    if threads.cores() < 2:
+        pytest.skip("one core: every count is 1")
+    code = ("import expfam_nash; from expfam_nash.core import threads, load; load.foreign = lambda: 0.0; "
+            "before = threads.workers(); threads.pin_process(); print(before, threads.workers())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(min(threads.cores(), threads._state["cap"] or threads.cores())), "1"]

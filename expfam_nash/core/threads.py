@@ -237,7 +237,7 @@ def pin_process() -> None:
     ctl = _controller()
     if ctl is not None:
         ctl.limit(limits=1)
-    _state["default"] = 1
+    _state["default"] = _state["cap"] = 1            # also :func:`workers` and :func:`matmul`
     import numba
 
     if numba.get_num_threads() != 1:
