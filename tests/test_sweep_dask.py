@@ -183,6 +183,23 @@ def test_workers_run_with_one_thread(client):
     assert client.submit(threads, pure=False).result()[1] == 1       # in the task thread as well
 
 
+def test_starting_a_local_cluster_leaves_this_process_environment_alone(monkeypatch):
+    """Dask's nanny writes OMP_NUM_THREADS=1 (and its other pre-spawn variables) into the parent's
+    os.environ; a notebook's later children would all run on one thread."""
+    for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("EXPFAM_NASH_TEST_MARK", "kept")
+    before = dict(os.environ)
+    cluster = _cluster(1)
+    try:
+        with Client(cluster) as c:
+            assert c.run(lambda: os.environ.get("OMP_NUM_THREADS")) and set(
+                c.run(lambda: os.environ.get("OMP_NUM_THREADS")).values()) == {"1"}
+        assert dict(os.environ) == before
+    finally:
+        cluster.close()
+
+
 def test_killed_worker_loses_nothing_and_its_cells_are_retried(tmp_path):
     cluster = _cluster(2)
     client = Client(cluster)

@@ -10,14 +10,19 @@ one-thread speed. So a parallel section asks how many cores are free and runs on
 
 The estimate, from the kernel's CPU accounting (``/proc/stat``, Linux): over the interval since
 the previous reading (at least ``MIN_INTERVAL`` seconds; the first reading is taken at package
-import), the CPU time all processes spent on this process's CPUs, minus this process's own
-(``os.times``), divided by the interval's length:
+import, and again in a forked child), the CPU time this process's CPUs were busy, minus this
+process's own (``os.times``), divided by the interval's length:
 
     foreign = (busy jiffies / CLK_TCK - own CPU seconds) / wall seconds        (cores)
 
+Busy time includes ``steal`` (time the hypervisor gave to other machines: unavailable to us too).
 Time in the ``nice`` column (processes at a lower priority, which yield to this one) is left out,
-unless this process is itself niced, when every other process competes with it. Elsewhere (no
-``/proc/stat``) the estimate is 0: all cores free, the policy of earlier versions.
+unless this process is itself niced, when every other process competes with it. After a gap
+longer than ``STALE_INTERVAL`` the interval's mean may describe a load that has ended, so the
+estimate is then at most the number of other tasks running right now (``procs_running`` less
+the calling thread). Where ``/proc/stat`` does not list this process's CPUs under their numbers
+(containers that renumber them) all its CPU lines are used; where it cannot be read at all the
+estimate is 0: all cores free, the policy of earlier versions.
 
 Thread counts chosen from this estimate never change a result: the sections that use it split
 their work into chunks fixed by the sizes alone (``core.threads.matmul``, ``kernels.pairs``).
@@ -30,6 +35,8 @@ import time
 #: readings closer together than this reuse the previous estimate (/proc/stat counts in jiffies,
 #: 10 ms at the usual CLK_TCK of 100, so shorter intervals are mostly rounding)
 MIN_INTERVAL = 0.25
+#: an interval longer than this is a stale mean: capped by the tasks running now
+STALE_INTERVAL = 2.0
 
 _state: dict = {"reading": None, "foreign": 0.0}
 
@@ -41,24 +48,31 @@ def _cpus() -> set[int]:
         return set(range(os.cpu_count() or 1))
 
 
-def parse_proc_stat(text: str, cpus: set[int]) -> tuple[float, float] | None:
+def parse_proc_stat(text: str, cpus: set[int] | None) -> tuple[float, float] | None:
     """(busy jiffies, nice jiffies) summed over the lines ``cpuN`` of ``/proc/stat`` with N in
-    ``cpus``; busy = user + nice + system + irq + softirq + steal (idle and iowait excluded;
-    guest time is already inside user). None if no such line is found."""
-    busy = nice = 0.0
-    found = False
+    ``cpus`` (None: every such line); busy = user + nice + system + irq + softirq + steal (idle
+    and iowait excluded; guest time is already inside user). If some CPU of ``cpus`` has no line
+    (a container that renumbers its CPUs), every line counts. None if there is no line."""
+    rows = {}
     for line in text.splitlines():
-        if not line.startswith("cpu") or line.startswith("cpu "):
-            continue
-        head, *fields = line.split()
-        if not head[3:].isdigit() or int(head[3:]) not in cpus or len(fields) < 4:
-            continue
-        v = [float(f) for f in fields[:8]] + [0.0] * (8 - len(fields[:8]))
-        user, nic, system, _idle, _iowait, irq, softirq, steal = v
-        busy += user + nic + system + irq + softirq + steal
-        nice += nic
-        found = True
-    return (busy, nice) if found else None
+        head, *fields = line.split() or [""]
+        if head.startswith("cpu") and head[3:].isdigit() and len(fields) >= 4:
+            rows[int(head[3:])] = [float(f) for f in fields[:8]] + [0.0] * (8 - len(fields[:8]))
+    if cpus is not None and not cpus <= rows.keys():
+        cpus = None
+    chosen = [v for n, v in rows.items() if cpus is None or n in cpus]
+    if not chosen:
+        return None
+    busy = sum(u + ni + sy + irq + sirq + st for u, ni, sy, _idle, _io, irq, sirq, st in chosen)
+    return busy, sum(v[1] for v in chosen)
+
+
+def procs_running(text: str) -> int | None:
+    """The ``procs_running`` line of ``/proc/stat``: tasks running or runnable right now."""
+    for line in text.splitlines():
+        if line.startswith("procs_running"):
+            return int(line.split()[1])
+    return None
 
 
 def foreign_cores(prev: tuple, now: tuple, clk_tck: float, niced: bool) -> float:
@@ -75,16 +89,18 @@ def foreign_cores(prev: tuple, now: tuple, clk_tck: float, niced: bool) -> float
 
 
 def _read() -> tuple | None:
+    """(wall seconds, busy jiffies, nice jiffies, own CPU seconds, CPU set, tasks running)."""
     try:
         with open("/proc/stat") as fh:
             text = fh.read()
     except OSError:
         return None
-    sums = parse_proc_stat(text, _cpus())
+    cpus = frozenset(_cpus())
+    sums = parse_proc_stat(text, cpus)
     if sums is None:
         return None
     t = os.times()
-    return (time.monotonic(), sums[0], sums[1], t.user + t.system)
+    return (time.monotonic(), sums[0], sums[1], t.user + t.system, cpus, procs_running(text))
 
 
 def _niced() -> bool:
@@ -100,6 +116,14 @@ def start() -> None:
         _state["reading"] = _read()
 
 
+def _forget() -> None:
+    _state["reading"], _state["foreign"] = None, 0.0     # a forked child's own CPU time starts at 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget)
+
+
 def foreign() -> float:
     """Cores in use by other processes (see the module docstring), refreshed at most every
     ``MIN_INTERVAL`` seconds; 0 where ``/proc/stat`` cannot be read."""
@@ -112,13 +136,18 @@ def foreign() -> float:
     now = _read()
     if now is None:
         return _state["foreign"]
+    _state["reading"] = now
+    if now[4] != prev[4]:                 # the CPU set changed (taskset, cpuset): a new baseline
+        return _state["foreign"]
     try:
         clk = float(os.sysconf("SC_CLK_TCK"))
     except (AttributeError, ValueError, OSError):
         clk = 100.0
-    _state["foreign"] = foreign_cores(prev, now, clk, _niced())
-    _state["reading"] = now
-    return _state["foreign"]
+    estimate = foreign_cores(prev, now, clk, _niced())
+    if now[0] - prev[0] > STALE_INTERVAL and now[5] is not None:
+        estimate = min(estimate, max(0.0, now[5] - 1.0))
+    _state["foreign"] = estimate
+    return estimate
 
 
 def free_cores(cores: int) -> int:

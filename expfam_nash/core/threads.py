@@ -37,7 +37,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -63,8 +63,11 @@ MATMUL_MAX_CHUNKS = 8
 #: the user's own thread settings, which this module never overrides
 USER_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "EXPFAM_NASH_BLAS_THREADS")
 
-_state = {"controller": None, "default": None, "cap": None, "configured": False, "pool": None}
+_state = {"controller": None, "default": None, "cap": None, "configured": False, "pool": None, "blocks": False,
+          "blas_raised": 0}
 _pool_lock = threading.Lock()
+#: name prefix of :func:`matmul`'s helper threads (a call from one of them runs its blocks itself)
+HELPER_PREFIX = "expfam-nash-matmul"
 
 
 def cores() -> int:
@@ -127,6 +130,7 @@ def configure() -> None:
     if ctl is None:
         return
     _state["default"] = 1 if chosen is None else chosen
+    _state["blocks"] = chosen is None                # the package's policy: matmul in row blocks
     ctl.limit(limits=_state["default"], user_api="blas")
 
 
@@ -139,12 +143,22 @@ def threads_for(flops: float) -> int:
 
 def blas(flops: float):
     """Context in which BLAS may use ``threads_for(flops)`` threads (a no-op when that is not more
-    than the default: the common case costs nothing)."""
+    than the default: the common case costs nothing). Inside it :func:`matmul` is one BLAS call."""
     default = _state["default"]
     n = threads_for(flops)
     if default is None or n <= default or _controller() is None:
         return contextlib.nullcontext()
-    return _controller().limit(limits=n, user_api="blas")
+    return _raised(_controller().limit(limits=n, user_api="blas"))
+
+
+@contextlib.contextmanager
+def _raised(limiter):
+    _state["blas_raised"] += 1
+    try:
+        with limiter:
+            yield
+    finally:
+        _state["blas_raised"] -= 1
 
 
 def workers(limit: int | None = None) -> int:
@@ -180,54 +194,79 @@ def _matmul_chunks(rows: int, flops: float) -> np.ndarray:
 
 
 def _helpers(n: int) -> ThreadPoolExecutor:
+    """A pool of at least ``n`` helper threads. A smaller pool is replaced, not shut down (a call
+    may still be submitting to it; its idle threads end when it is collected)."""
     with _pool_lock:
         pool = _state["pool"]
         if pool is None or pool._max_workers < n:
-            if pool is not None:
-                pool.shutdown(wait=False)
-            pool = _state["pool"] = ThreadPoolExecutor(max_workers=n, thread_name_prefix="expfam-nash-matmul")
+            pool = _state["pool"] = ThreadPoolExecutor(max_workers=n, thread_name_prefix=HELPER_PREFIX)
         return pool
 
 
-def _forget_pool() -> None:
-    _state["pool"] = None            # a forked child has none of its parent's threads
+def _after_fork_in_child() -> None:
+    global _pool_lock
+    _state["pool"] = None            # a forked child has none of its parent's threads ...
+    _pool_lock = threading.Lock()    # ... and no thread that could release a lock held at the fork
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _submit_helpers(n: int, drain) -> list:
+    """``n`` helper drains, or as many as the pool accepts (none at interpreter shutdown)."""
+    futures = []
+    for _ in range(n):
+        try:
+            futures.append(_helpers(n).submit(drain))
+        except RuntimeError:         # interpreter shutting down: the calling thread does it all
+            break
+    return futures
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` (2-D float64), parallel over blocks of rows of ``a``: the blocks are fixed by the
+    """``a @ b`` for 2-D arrays, parallel over blocks of rows of ``a``: the blocks are fixed by the
     sizes (``MATMUL_CHUNK_FLOPS``, ``MATMUL_MAX_CHUNKS``), each is one BLAS call on one thread,
     and :func:`workers` threads take them one at a time (the calling thread too). So the result's
     bits do not depend on the thread count or the load, and a thread that shares its core with
-    another process takes fewer blocks. Under ``EXPFAM_NASH_BLAS_THREADS`` (a forced count or
-    ``off``) this is ``a @ b`` in the pools as set."""
+    another process takes fewer blocks. It is plain ``a @ b`` under ``EXPFAM_NASH_BLAS_THREADS``
+    (a forced count or ``off``), inside :func:`blas`'s raised count, and for other inputs than
+    2-D arrays. An error (or Ctrl-C) in any thread stops the others taking new blocks."""
+    if (not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.ndim == b.ndim == 2)
+            or not _state["blocks"] or _state["blas_raised"]):
+        return a @ b
     rows = a.shape[0]
     edges = _matmul_chunks(rows, 2.0 * rows * a.shape[1] * b.shape[1])
     n_chunks = edges.size - 1
-    if n_chunks == 1 or _state["default"] != 1:
+    if n_chunks == 1:
         return a @ b
     out = np.empty((rows, b.shape[1]), dtype=np.result_type(a, b))
     nxt = iter(range(n_chunks)).__next__        # one shared iterator: each block is taken once
+    stop = []                                   # set when any thread fails: the others stop
 
     def drain():
-        while True:
-            try:
-                i = nxt()
-            except StopIteration:
-                return
-            lo, hi = edges[i], edges[i + 1]
-            np.matmul(a[lo:hi], b, out=out[lo:hi])
+        try:
+            while not stop:
+                try:
+                    i = nxt()
+                except StopIteration:
+                    return
+                lo, hi = edges[i], edges[i + 1]
+                np.matmul(a[lo:hi], b, out=out[lo:hi])
+        except BaseException:
+            stop.append(True)
+            raise
 
-    n = workers(n_chunks)
-    futures = [_helpers(n - 1).submit(drain) for _ in range(n - 1)] if n > 1 else []
+    nested = threading.current_thread().name.startswith(HELPER_PREFIX)   # never wait on our own pool
+    n = 1 if nested else workers(n_chunks)
+    futures = _submit_helpers(n - 1, drain) if n > 1 else []
     try:
         drain()
-    finally:
-        for f in futures:
-            f.result()
+    except BaseException:
+        wait(futures)                           # the caller's error wins; helpers stop at their block
+        raise
+    for f in futures:
+        f.result()                              # a helper's error
     return out
 
 
@@ -237,7 +276,7 @@ def pin_process() -> None:
     ctl = _controller()
     if ctl is not None:
         ctl.limit(limits=1)
-    _state["default"] = _state["cap"] = 1            # also :func:`workers` and :func:`matmul`
+    _state["default"] = _state["cap"] = 1            # also :func:`workers` (matmul's blocks stay as they were)
     import numba
 
     if numba.get_num_threads() != 1:

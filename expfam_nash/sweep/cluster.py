@@ -25,9 +25,27 @@ def local_cluster(workers: int | None = None):
     from distributed import LocalCluster
 
     n = available_cores() if workers is None else workers
-    with children_ignore_interrupt():
+    with children_ignore_interrupt(), environment_kept():
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                             silence_logs=logging.ERROR, env=dict(THREAD_ENV))
+
+
+@contextlib.contextmanager
+def environment_kept():
+    """This process's environment as it was before the block: Dask's nanny writes its pre-spawn
+    variables (OMP_NUM_THREADS=1, ...) into the *parent's* ``os.environ`` before spawning a worker,
+    which would leave every later child of a notebook or script on one thread."""
+    import os
+
+    before = dict(os.environ)
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - set(before):
+            del os.environ[key]
+        for key, value in before.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
 
 
 @contextlib.contextmanager
