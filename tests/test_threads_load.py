@@ -113,10 +113,12 @@ def _with_workers(monkeypatch, n):
     monkeypatch.setattr(threads, "workers", lambda limit=None: min(n, limit or n))
 
 
-@pytest.mark.parametrize("shape", [(1024, 600, 900), (37, 2000, 4000), (3, 5000, 20000)])
-def test_matmul_is_the_product_and_its_bits_do_not_depend_on_the_thread_count(monkeypatch, shape):
+@pytest.mark.parametrize("shape, chunk_flops", [((1024, 600, 900), threads.MATMUL_CHUNK_FLOPS),
+                                                ((37, 300, 500), 2 ** 16), ((3, 200, 700), 2 ** 12)])
+def test_matmul_is_the_product_and_its_bits_do_not_depend_on_the_thread_count(monkeypatch, shape, chunk_flops):
     if not threads._state["blocks"]:
         pytest.skip("EXPFAM_NASH_BLAS_THREADS is set: matmul is a @ b in the pools as set")
+    monkeypatch.setattr(threads, "MATMUL_CHUNK_FLOPS", chunk_flops)   # small blocks: fewer rows than MAX_CHUNKS
     m, k, n = shape
     rng = np.random.default_rng(m)
     a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
